@@ -28,8 +28,9 @@ class Target:
     text: str  # as written, e.g. "超过50%"
     value: float | None
     unit: str  # "%", "个", "分钟", ...
-    comparator: str  # ">", ">=", "<", "<=", "=", "~"
+    comparator: str  # ">", ">=", "<", "<=", "=", "~" (about), "range", "+" (growth by), "-" (fall by)
     subject: str = ""  # what the figure is about, when it can be told
+    value_high: float | None = None  # upper end of a range ("5%-6%")
 
     def as_dict(self) -> dict:
         return asdict(self)

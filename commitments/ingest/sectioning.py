@@ -1,0 +1,273 @@
+"""Split a work report into review / plan / other sections and tell each section's year and period.
+
+Years written in the body's section headings win over the page title (scraped pages often carry a
+wrong year in their title); a year the text does not state is left unknown, never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from commitments.extraction import SectionSpan
+from commitments.ingest.headings import heading_level
+
+REVIEW_RE = re.compile(
+    r"回顾|总结|工作情况|开展情况|完成情况|进展情况|执行情况|成绩|成效|成果|取得的|主要工作|工作亮点|所做的工作"
+)
+PLAN_RE = re.compile(
+    r"计划|打算|安排|思路|下一阶段|下一步|下半年工作|今后|工作要点|重点工作|主要任务|目标和任务|目标任务|"
+    r"总体要求|政策取向|建议|部署|重点任务|工作任务|工作措施|努力方向|展望"
+)
+OTHER_RE = re.compile(r"问题|不足|差距|短板|困难和挑战|形势")
+# Headings that name a programme rather than a part of the report ("一、完善养老服务计划") are told
+# apart by the marker standing at the heading's end, after the period words.
+STRONG_TAIL_RE = re.compile(
+    r"(?:工作)?(?:回顾|总结|情况|成绩|成效|计划|打算|安排|思路|要点|任务|要求|政策取向|建议|部署|问题|不足)"
+    r"[:：。]?$"
+)
+YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+PERIOD_RE = re.compile(
+    r"上半年|下半年|前三季度|第[一二三四1-4]季度|[一二三四]季度|下一阶段|下阶段|下一步|十[一二三四五六七八九]五"
+)
+FIVE_YEAR_RE = re.compile(r"^十[一二三四五六七八九]五$")
+# Breadcrumbs and menus of scraped pages look like headings ("首页 > 规划计划").
+NAVIGATION_RE = re.compile(r"[>›»]|当前位置|首页|登录|无障碍")
+BOILERPLATE_RE = re.compile(
+    r"扫一扫|微信扫码|扫码|分享到|分享：|打印本页|【打印】|【关闭】|关闭窗口|版权所有|ICP备|网站标识码|"
+    r"以上这篇|编辑希望|搜索到更多|相关阅读|推荐阅读|相关文章|上一篇|下一篇|领取福利|责任编辑|来源：|谢谢大家"
+)
+_WS = " \t\u3000\xa0"
+HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+
+HEADING_MAX = 60
+UNNUMBERED_MAX = 40
+
+
+@dataclass(frozen=True)
+class HeadingCandidate:
+    start: int
+    heading: str
+    level: int  # 0: a line of its own without number; 1: 一、
+    kind: str
+    year: int | None
+    period: str
+    is_title: bool
+
+
+def classify_heading(heading: str) -> tuple[str | None, bool]:
+    """Kind of report part a heading introduces, and whether it is a title naming both parts."""
+    body = re.sub(r"^[^\u4e00-\u9fff\d“\"]*[一二三四五六七八九十]{1,3}[、.．]", "", heading).strip()
+    review = bool(REVIEW_RE.search(body))
+    plan = bool(PLAN_RE.search(body))
+    if review and plan:
+        # "2021年工作总结和2022年工作计划" names both parts: a title. "对2018年工作的建议" is plain.
+        joined = re.search(r"(回顾|总结|情况|成绩|成效)[^，,。]{0,3}(和|及|暨|与|、|以及|并)", body)
+        if joined:
+            return None, True
+        return ("plan" if PLAN_RE.search(body[-8:]) else "review"), False
+    if plan:
+        return "plan", False
+    if review:
+        return "review", False
+    if OTHER_RE.search(body):
+        return "other", False
+    return None, False
+
+
+def _period_of(heading: str) -> str:
+    match = PERIOD_RE.search(re.sub(r"[“”\"]", "", heading))
+    if not match:
+        return ""
+    period = match.group(0)
+    if FIVE_YEAR_RE.match(period) and _years_of(heading):
+        return ""  # "“十二五”时期和2015年工作回顾": the year is what gets matched
+    return {"下阶段": "下一阶段", "下一步": "下一阶段"}.get(period, period)
+
+
+def _years_of(heading: str) -> list[int]:
+    return [int(y) for y in YEAR_RE.findall(heading)]
+
+
+def _lines(text: str):
+    pos = 0
+    for line in text.split("\n"):
+        yield pos, line
+        pos += len(line) + 1
+
+
+def _candidates(text: str) -> list[HeadingCandidate]:
+    found: list[HeadingCandidate] = []
+    for line_start, line in _lines(text):
+        stripped = line.lstrip(_WS)
+        if not stripped:
+            continue
+        start = line_start + len(line) - len(stripped)
+        positions = [start]
+        # Reports flattened to one line keep their headings after a run of spaces: " 二、2021年具体安排 凡为…"
+        if len(stripped) > UNNUMBERED_MAX * 3:
+            positions += [
+                line_start + m.end() for m in re.finditer(r"[ \u3000]+(?=[一二三四五六七八九十]{1,3}、)", line)
+            ]
+        for pos in positions:
+            candidate = _candidate_at(text, pos, line_start + len(line), inline=pos != start)
+            if candidate:
+                found.append(candidate)
+    return found
+
+
+def _candidate_at(text: str, pos: int, line_end: int, *, inline: bool) -> HeadingCandidate | None:
+    enumerated = heading_level(text, pos)
+    level = enumerated[0] if enumerated else 0
+    if level not in (0, 1):
+        return None
+    rest = text[pos:line_end]
+    if level == 1:
+        after = enumerated[1] - pos
+        body_start = after + len(rest[after:]) - len(rest[after:].lstrip(_WS))
+        cut = re.search(r"[。!！?？]|[ \u3000\t]{1,}(?=\S)", rest[body_start:])
+        heading = rest[: body_start + cut.start()] if cut else rest
+        if cut and cut.group(0) == "。":
+            heading = rest[: body_start + cut.start()]
+    else:
+        heading = rest.rstrip(_WS)
+        if len(heading) > UNNUMBERED_MAX or re.search(r"[。，,；;]", heading.rstrip("。:：")):
+            return None
+    heading = heading.strip(_WS)
+    if not heading or len(heading) > HEADING_MAX or NAVIGATION_RE.search(heading):
+        return None
+    kind, is_title = classify_heading(heading)
+    if kind is None and not is_title:
+        return None
+    years = _years_of(heading)
+    if level == 0 and not is_title and not (years or _period_of(heading) or STRONG_TAIL_RE.search(heading)):
+        return None
+    if inline and not (years or _period_of(heading)):
+        return None
+    return HeadingCandidate(
+        start=pos,
+        heading=heading,
+        level=level,
+        kind=kind or "",
+        year=years[-1] if years else None,
+        period=_period_of(heading),
+        is_title=is_title,
+    )
+
+
+def _content_end(text: str, start: int, end: int) -> int:
+    """End of the last substantive line before `end`, dropping page furniture after the report."""
+    lines = list(_lines(text[start:end]))
+    for offset, line in reversed(lines):
+        stripped = line.strip(_WS)
+        if not stripped:
+            continue
+        if BOILERPLATE_RE.search(stripped) and len(HAN_RE.findall(stripped)) < 200:
+            continue
+        if len(HAN_RE.findall(stripped)) < 8 and not re.search(r"[。；;！!？?]$", stripped):
+            continue
+        return start + offset + len(line.rstrip(_WS))
+    return start
+
+
+def _select_starts(candidates: list[HeadingCandidate]) -> list[HeadingCandidate]:
+    starts: list[HeadingCandidate] = []
+    for candidate in candidates:
+        if candidate.is_title:
+            continue
+        current = starts[-1] if starts else None
+        if current and current.level == 0 and candidate.level == 1 and candidate.kind == current.kind:
+            continue  # a numbered topic inside a part introduced by a free-standing heading
+        if current and candidate.kind == current.kind and candidate.year == current.year and not candidate.period:
+            if candidate.level > current.level or candidate.year is None:
+                continue
+        starts.append(candidate)
+    return starts
+
+
+def _report_year(starts: list[HeadingCandidate], title: str, year_hint: int | None) -> int | None:
+    if year_hint:
+        return year_hint
+    for c in starts:
+        if c.kind == "plan" and c.year and c.period in ("", "下半年", "下一阶段"):
+            return c.year
+    for c in starts:
+        if c.kind == "review" and c.year:
+            return c.year if c.period in ("上半年", "前三季度") or "季度" in c.period else c.year + 1
+    title_years = _years_of(title)
+    return max(title_years) if title_years else None
+
+
+def _fill_year(kind: str, period: str, year: int | None, *, neighbours: list[SectionSpan], report_year: int | None):
+    if year is not None:
+        return year
+    if FIVE_YEAR_RE.match(period):
+        return None  # a five-year programme has no single year to be matched against
+    if kind == "plan" and period in ("下半年",):
+        for s in neighbours:
+            if s.kind == "review" and s.year and s.period in ("上半年", ""):
+                return s.year
+    if kind == "plan" and period == "下一阶段":
+        for s in neighbours:
+            if s.kind == "review" and s.year:
+                return s.year
+        return None
+    if kind == "review" and period in ("上半年", "前三季度") or "季度" in period:
+        for s in neighbours:
+            if s.kind == "plan" and s.year:
+                return s.year
+        return None
+    if report_year is None:
+        return None
+    if kind == "plan":
+        return report_year
+    if kind == "review":
+        return report_year - 1
+    return None
+
+
+def split_sections(
+    text: str, *, title: str = "", year_hint: int | None = None
+) -> tuple[list[SectionSpan], int | None, list[str]]:
+    """Sections in text order, the report's own year, and warnings for the analyst."""
+    warnings: list[str] = []
+    candidates = _candidates(text)
+    starts = _select_starts(candidates)
+    if not title:
+        titles = [c.heading for c in candidates if c.is_title]
+        title = titles[0] if titles else ""
+    if not starts:
+        end = _content_end(text, 0, len(text))
+        if not HAN_RE.search(text[:end]):
+            return [], year_hint, ["报告中没有可识别的中文正文"]
+        title_years = _years_of(title)
+        year = year_hint or (max(title_years) if title_years else None)
+        warnings.append("未找到“回顾/计划”等部分标题，全文按一个计划部分处理")
+        return [SectionSpan("plan", year, _period_of(title), title, 0, end)], year, warnings
+
+    report_year = _report_year(starts, title, year_hint)
+    raw: list[SectionSpan] = []
+    if HAN_RE.search(text[: starts[0].start]):
+        raw.append(SectionSpan("other", None, "", "", 0, starts[0].start))
+    for index, candidate in enumerate(starts):
+        end = starts[index + 1].start if index + 1 < len(starts) else _content_end(text, candidate.start, len(text))
+        raw.append(
+            SectionSpan(candidate.kind, candidate.year, candidate.period or "", candidate.heading, candidate.start, end)
+        )
+    sections = [
+        SectionSpan(
+            s.kind,
+            _fill_year(s.kind, s.period, s.year, neighbours=raw, report_year=report_year),
+            s.period,
+            s.heading,
+            s.start,
+            s.end,
+        )
+        for s in raw
+    ]
+    for s in sections:
+        if s.kind in ("plan", "review") and s.year is None:
+            warnings.append(f"“{s.heading}”未写明年份，年份记为未知")
+    if not any(s.kind == "plan" for s in sections):
+        warnings.append("报告中没有找到计划部分，没有可抽取的承诺")
+    return sections, report_year, warnings

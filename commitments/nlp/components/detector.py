@@ -1,0 +1,137 @@
+"""`commitment_detector`: which sentences and `；`-clauses are commitments, and under which topic.
+
+Headings (`一、…`, `（一）…`) are topics. A lead clause (`一是…`, `1.…`, or a short first sentence of
+a paragraph) that is followed by elaboration names a topic too; standing alone, it is a commitment.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from commitments.ingest.headings import heading_level, lead_at
+
+CLOSING = "。；;！!？?，,、 \t\n\u3000\xa0\r"
+SENTENCE_PUNCT = ["。", "；", ";", "！", "!", "？", "?"]
+HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+LEAD_LEVEL = 5
+PARAGRAPH_LEAD_MAX = 18
+ADDRESS_RE = re.compile(r"^(各位代表|同志们|各位领导|谢谢大家|女士们|先生们)[！!，,：:。]?$")
+
+for _name, _default in [
+    ("topic_path", ()),
+    ("char_start", None),
+    ("char_end", None),
+    ("documents", ()),
+    ("targets", ()),
+    ("actions", ()),
+    ("deadline", ""),
+    ("vague", False),
+]:
+    if not Span.has_extension(_name):
+        Span.set_extension(_name, default=_default)
+
+
+def _trim(text: str, start: int, end: int, skipped: list[tuple[int, int]]) -> tuple[int, int]:
+    while start < end and text[start] in CLOSING:
+        start += 1
+    for a, b in skipped:
+        if a == start:
+            start = b
+    while end > start and text[end - 1] in CLOSING:
+        end -= 1
+    return start, end
+
+
+@Language.factory(
+    "commitment_detector",
+    default_config={"min_han": 4, "paragraph_leads": True},
+)
+class CommitmentDetector:
+    def __init__(self, nlp: Language, name: str, min_han: int, paragraph_leads: bool):
+        self.name = name
+        self.min_han = min_han
+        self.paragraph_leads = paragraph_leads
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc.text
+        headings = {h.start: h for h in (doc._.headings or [])}
+        paragraph_starts = doc._.paragraph_starts or [0]
+        skipped = doc._.skipped_chars or []
+        clauses = []
+        for sent in doc.sents:
+            start, end = _trim(text, sent.start_char, sent.end_char, skipped)
+            if start < end:
+                clauses.append((start, end))
+
+        def paragraph_of(pos: int) -> int:
+            return bisect.bisect_right(paragraph_starts, pos) - 1
+
+        topics: dict[int, str] = {}
+        spans: list[Span] = []
+        for index, (start, end) in enumerate(clauses):
+            nxt = clauses[index + 1] if index + 1 < len(clauses) else None
+            same_paragraph_next = nxt is not None and paragraph_of(nxt[0]) == paragraph_of(start)
+            next_is_marker = nxt is not None and (nxt[0] in headings or lead_at(text, nxt[0]) is not None)
+            elaborated = same_paragraph_next and not next_is_marker
+            if index == 0 or paragraph_of(start) != paragraph_of(clauses[index - 1][0]):
+                topics.pop(LEAD_LEVEL, None)  # a lead's scope ends with its paragraph
+
+            heading = headings.get(start)
+            if heading and heading.level <= 2:
+                self._set_topic(topics, heading.level, heading.title)
+                continue
+            body_start = start
+            level = None
+            if heading:  # 1. / （1） items: topics when elaborated, commitments when self-contained
+                level, body_start = LEAD_LEVEL - 1, heading.body_start
+            else:
+                lead_end = lead_at(text, start)
+                if lead_end is not None:
+                    level, body_start = LEAD_LEVEL, lead_end
+            body_start, end = _trim(text, body_start, end, skipped)
+            body = text[body_start:end]
+            if len(HAN_RE.findall(body)) < self.min_han or ADDRESS_RE.match(text[start:end]):
+                continue
+            if level is not None and elaborated:
+                self._set_topic(topics, level, body)
+                continue
+            if level is None and self._is_paragraph_lead(
+                text, start, end, body, elaborated, paragraph_of, clauses, index
+            ):
+                self._set_topic(topics, LEAD_LEVEL, body)
+                continue
+            if level is not None:
+                topics.pop(LEAD_LEVEL, None)
+            span = doc.char_span(body_start, end, alignment_mode="expand")
+            if span is None:
+                continue
+            span._.char_start = body_start
+            span._.char_end = end
+            span._.topic_path = tuple(topics[k] for k in sorted(topics))
+            spans.append(span)
+        doc.spans["commitments"] = spans
+        return doc
+
+    @staticmethod
+    def _set_topic(topics: dict[int, str], level: int, title: str) -> None:
+        for deeper in [k for k in topics if k >= level]:
+            del topics[deeper]
+        topics[level] = title.strip(CLOSING)
+
+    def _is_paragraph_lead(self, text, start, end, body, elaborated, paragraph_of, clauses, index) -> bool:
+        """A short first sentence of a paragraph that the rest elaborates ("发展壮大新动能。")."""
+        if not (self.paragraph_leads and elaborated):
+            return False
+        if index > 0 and paragraph_of(clauses[index - 1][0]) == paragraph_of(start):
+            return False
+        closing = text[end : end + 1]
+        return (
+            closing == "。"
+            and len(body) <= PARAGRAPH_LEAD_MAX
+            and not re.search(r"[，,\d%《]", body)
+            and heading_level(text, start) is None
+        )

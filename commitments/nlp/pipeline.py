@@ -1,0 +1,44 @@
+"""The one spaCy pipeline of the engine: blank Chinese with jieba, then our components.
+
+Built once per process (model loading is the cost); everything offline.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+
+# Registering the factories and the cue-word lists is a side effect of importing them.
+from commitments.nlp import cues  # noqa: F401
+from commitments.nlp.components import attributes, detector, structure, vagueness  # noqa: F401
+from commitments.nlp.components.detector import SENTENCE_PUNCT
+
+USER_DICT = Path(__file__).parent / "data" / "policy_terms.txt"
+
+
+def _quiet_jieba() -> None:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.load_userdict(str(USER_DICT))
+
+
+def build_pipeline() -> Language:
+    """A fresh pipeline; use `get_pipeline()` to share one per process."""
+    _quiet_jieba()
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    nlp.add_pipe("report_structure")
+    nlp.add_pipe("sentencizer", config={"punct_chars": SENTENCE_PUNCT})
+    nlp.add_pipe("commitment_detector")
+    nlp.add_pipe("commitment_attributes")
+    nlp.add_pipe("vagueness")
+    return nlp
+
+
+@functools.lru_cache(maxsize=1)
+def get_pipeline() -> Language:
+    return build_pipeline()
