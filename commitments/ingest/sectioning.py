@@ -178,9 +178,9 @@ def _select_starts(candidates: list[HeadingCandidate]) -> list[HeadingCandidate]
         current = starts[-1] if starts else None
         if current and current.level == 0 and candidate.level == 1 and candidate.kind == current.kind:
             continue  # a numbered topic inside a part introduced by a free-standing heading
-        if current and candidate.kind == current.kind and candidate.year == current.year and not candidate.period:
-            if candidate.level > current.level or candidate.year is None:
-                continue
+        same_part = current and candidate.kind == current.kind and candidate.year == current.year
+        if same_part and not candidate.period and (candidate.level > current.level or candidate.year is None):
+            continue
         starts.append(candidate)
     return starts
 

@@ -23,10 +23,8 @@ def cn_to_number(text: str) -> float | None:
     digit = None
     for ch in text:
         if ch in DIGITS:
-            if digit is not None:  # digits read one by one: 二〇二二
-                digit = digit * 10 + DIGITS[ch]
-            else:
-                digit = DIGITS[ch]
+            # digits read one by one: 二〇二二
+            digit = DIGITS[ch] if digit is None else digit * 10 + DIGITS[ch]
         elif ch in SMALL_UNITS:
             section += (1 if digit is None else digit) * SMALL_UNITS[ch]
             digit = None
