@@ -96,6 +96,8 @@ class CommitmentDetector:
             body = text[body_start:end]
             if len(HAN_RE.findall(body)) < self.min_han or ADDRESS_RE.match(text[start:end]):
                 continue
+            if body.endswith(("：", ":")) and not same_paragraph_next:
+                continue  # "今年要突出抓好十个方面的工作：" introduces the list that follows
             if level is not None and elaborated:
                 self._set_topic(topics, level, body)
                 continue
@@ -129,9 +131,13 @@ class CommitmentDetector:
         if index > 0 and paragraph_of(clauses[index - 1][0]) == paragraph_of(start):
             return False
         closing = text[end : end + 1]
+        parts = re.split(r"[，,]", body)
+        # "发展壮大新动能。" or a pair of parallel slogans: "践行群众路线，打造服务政府。"
+        slogan_pair = len(parts) == 2 and all(2 <= len(p) <= 8 for p in parts)
         return (
             closing == "。"
             and len(body) <= PARAGRAPH_LEAD_MAX
-            and not re.search(r"[，,\d%《]", body)
+            and (len(parts) == 1 or slogan_pair)
+            and not re.search(r"[\d%《]", body)
             and heading_level(text, start) is None
         )

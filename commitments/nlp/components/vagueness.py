@@ -7,8 +7,17 @@ slogans and statements about the situation are vague.
 
 from __future__ import annotations
 
+import re
+
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+
+QUOTED_NAME_RE = re.compile(r"“[^”]{2,20}”(?:行动|工程|活动|项目|计划|工作|改革|试点|创建|服务)")
+EVENT_RE = re.compile(r"第[一二三四五六七八九十\d]+(?:届|批|次|个)")
+DESCRIPTIVE_RE = re.compile(
+    r"^[^，,]{2,24}是[^，,]{0,30}(?:关键|保障|根本|基础|前提|保证|确保|生命线|引擎|之年|需要|要求|任务|方向|途径)"
+)
+GUIDING_RE = re.compile(r"(?:坚持|始终坚持|全面|深入|认真)?(?:以|在).{2,60}?为(?:指引|指导|统领|引领|主线|根本)")
 
 
 @Language.factory("vagueness", default_config={"cues": {"@misc": "commitments.cue_words.v1"}})
@@ -29,23 +38,19 @@ class Vagueness:
     def is_vague(self, span: Span) -> bool:
         text = span.doc.text[span._.char_start : span._.char_end]
         words = [t.text for t in span]
-        concrete = 0
-        if span._.documents:
-            concrete += 2
-        if span._.targets:
-            concrete += 2
-        if "“" in text and any(w in text for w in ("行动", "工程", "活动", "项目", "计划")):
-            concrete += 1  # a named campaign: “冬暖工程”
+        concrete = 2 * bool(span._.documents) + 2 * bool(span._.targets)
+        if QUOTED_NAME_RE.search(text) or EVENT_RE.search(text):
+            concrete += 1  # a named campaign or event: “冬暖工程”, 第十届…
         concrete += sum(1 for obj in self.concrete_objects if obj in text)
         hard_verbs = sum(1 for w in words if w in self.concrete_actions)
         soft_verbs = sum(1 for w in words if w in self.soft_actions)
         rhetoric = sum(1 for phrase in self.rhetoric if phrase in text)
         if hard_verbs == 0 and soft_verbs == 0:
-            return concrete < 2  # a statement, not a promise, unless it states a figure or document
+            return concrete < 2  # a statement about the situation, unless it states a figure or document
+        if DESCRIPTIVE_RE.match(text) and concrete < 2:
+            return True  # "抓好项目建设是稳增长的保障": a judgement, not a task
+        if GUIDING_RE.match(text) and concrete < 2:
+            return True  # "坚持以…为指引": the guiding line, not a task
         if rhetoric >= 2 and concrete < 2:
             return True
-        if hard_verbs and concrete:
-            return False
-        if concrete >= 2:
-            return False
-        return not (hard_verbs >= 2 and rhetoric == 0)
+        return hard_verbs + concrete == 0
