@@ -1,0 +1,363 @@
+"""Writes: importing reports, (re)extracting their commitments, setting up roles and the demo.
+
+The only layer that combines the engine with the ORM. Every write of one report happens in one
+transaction, after the engine has run, so that a failure anywhere leaves no rows behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, Group, Permission
+from django.db import IntegrityError, transaction
+
+from commitments import extraction as engine
+from commitments.ingest.bureau import bureau_region, detect_bureau
+from commitments.models import Bureau, Commitment, Report, Section
+
+logger = logging.getLogger(__name__)
+# Unconfigured logging must not print tracebacks at the user; settings' LOGGING decides where they go.
+logger.addHandler(logging.NullHandler())
+
+PLACEHOLDER_BUREAU = "未署名单位（待确认）"
+YEAR_MIN = 1949
+YEAR_MAX = 2100
+
+READ_WARNING = "读取："
+ENGINE_WARNING = "抽取："
+
+STATUS_LABELS = {"imported": "已导入", "unchanged": "未变化", "failed": "失败"}
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    status: str  # "imported" | "unchanged" | "failed"
+    source: str  # the file name, as the user knows it
+    report: Report | None = None
+    reason: str = ""  # why it failed, or the warnings of an import, in Chinese
+    sections: int = 0
+    commitments: int = 0
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def bureau_name(self) -> str:
+        return self.report.bureau.name if self.report else ""
+
+    @property
+    def year(self) -> int | None:
+        return self.report.year if self.report else None
+
+
+@dataclass(frozen=True)
+class ReextractOutcome:
+    report: Report
+    sections: int
+    commitments: int
+
+
+@dataclass(frozen=True)
+class DemoOutcome:
+    imports: list[ImportOutcome]
+    username: str
+    password: str
+
+
+class InvalidYear(ValueError):
+    """A year outside the range any report of the PRC can carry."""
+
+
+def year_check(value: object) -> int | None:
+    """The analyst's year as an int, or None when not given; InvalidYear with a Chinese message."""
+    if value is None or value == "":
+        return None
+    try:
+        year = int(str(value).strip())
+    except ValueError:
+        raise InvalidYear(f"年份应为数字，收到“{value}”") from None
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        raise InvalidYear(f"年份应在 {YEAR_MIN}–{YEAR_MAX} 之间，收到 {year}")
+    return year
+
+
+def report_import(
+    *,
+    path: str | Path,
+    bureau_name: str | None = None,
+    year: int | None = None,
+    imported_by: AbstractBaseUser | None = None,
+) -> ImportOutcome:
+    """Import one report file; bad input becomes a "failed" outcome, never an exception."""
+    from commitments.ingest.readers import read_report
+
+    path = Path(path)
+    if not path.is_file():
+        reason = "是文件夹，不是文件" if path.is_dir() else "文件不存在"
+        return ImportOutcome(status="failed", source=path.name or str(path), reason=reason)
+    return _import(
+        source=path.name,
+        read=lambda: read_report(path, max_bytes=settings.REPORT_MAX_BYTES),
+        bureau_name=bureau_name,
+        year=year,
+        imported_by=imported_by,
+    )
+
+
+def report_import_bytes(
+    *,
+    data: bytes,
+    filename: str,
+    bureau_name: str | None = None,
+    year: int | None = None,
+    imported_by: AbstractBaseUser | None = None,
+) -> ImportOutcome:
+    """Import an uploaded report; the same rules as `report_import`."""
+    from commitments.ingest.readers import read_report_bytes
+
+    return _import(
+        source=Path(filename).name,
+        read=lambda: read_report_bytes(data, filename=filename, max_bytes=settings.REPORT_MAX_BYTES),
+        bureau_name=bureau_name,
+        year=year,
+        imported_by=imported_by,
+    )
+
+
+def report_reextract(*, report: Report) -> ReextractOutcome:
+    """Replace a report's sections and commitments with what the current engine finds.
+
+    Used when the engine changes. Engine errors propagate (the caller, a job, retries); the old rows
+    stay until the new ones are ready.
+    """
+    result = engine.analyse_text(report.text, title=report.title, year=report.year)
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        report.sections.all().delete()
+        sections, commitments = _extraction_save(report, result)
+        if report.year is None:
+            report.year = result.report_year
+        report.warnings = [w for w in report.warnings if not w.startswith(ENGINE_WARNING)] + [
+            ENGINE_WARNING + w for w in result.warnings
+        ]
+        report.engine_version = engine.ENGINE_VERSION
+        report.save(update_fields=["year", "warnings", "engine_version"])
+    return ReextractOutcome(report=report, sections=sections, commitments=commitments)
+
+
+def report_files_collect(paths: Iterable[str | Path]) -> list[Path]:
+    """The files to import: files as given, folders searched recursively for supported formats."""
+    from commitments.ingest.readers import SUPPORTED_EXTENSIONS
+
+    extensions = {ext.lower() if ext.startswith(".") else f".{ext.lower()}" for ext in SUPPORTED_EXTENSIONS}
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file() and p.suffix.lower() in extensions and _visible(p.relative_to(path))
+                )
+            )
+        else:
+            files.append(path)
+    return files
+
+
+def roles_ensure() -> tuple[Group, Group]:
+    """The `analyst` (reads and corrects everything of this app) and `viewer` (reads) groups.
+
+    Permissions are derived from the app's models each time, so models added later are covered by
+    re-running the demo.
+    """
+    perms = Permission.objects.filter(content_type__app_label="commitments")
+    analyst, _ = Group.objects.get_or_create(name="analyst")
+    viewer, _ = Group.objects.get_or_create(name="viewer")
+    bureau_delete = {"delete_bureau", "delete_historicalbureau"}
+    analyst.permissions.set([p for p in perms if p.codename not in bureau_delete])
+    viewer.permissions.set([p for p in perms if p.codename.startswith("view_")])
+    return analyst, viewer
+
+
+def demo_user_ensure(*, username: str = "demo", password: str = "demo") -> AbstractBaseUser:
+    """A staff account in the analyst group (not a superuser), reset to the known password."""
+    analyst, _ = roles_ensure()
+    user_model = get_user_model()
+    user, _ = user_model.objects.get_or_create(username=username)
+    user.is_staff = True
+    user.is_superuser = False
+    user.is_active = True
+    user.set_password(password)
+    user.save()
+    user.groups.add(analyst)
+    return user
+
+
+def demo_setup(*, seeds_dir: Path, on_file: Callable[[Path], None] | None = None) -> DemoOutcome:
+    """Roles, the demo account and the seed reports; running it again changes nothing."""
+    user = demo_user_ensure()
+    outcomes = []
+    for path in report_files_collect([seeds_dir]):
+        if on_file:
+            on_file(path)
+        outcomes.append(report_import(path=path, imported_by=user))
+    return DemoOutcome(imports=outcomes, username="demo", password="demo")
+
+
+def _import(
+    *,
+    source: str,
+    read: Callable,
+    bureau_name: str | None,
+    year: int | None,
+    imported_by: AbstractBaseUser | None,
+) -> ImportOutcome:
+    from commitments.ingest.readers import ReportReadError
+
+    try:
+        year = year_check(year)
+    except InvalidYear as exc:
+        return ImportOutcome(status="failed", source=source, reason=str(exc))
+    try:
+        document = read()
+    except ReportReadError as exc:
+        logger.info("import of %s refused: %s", source, exc.reason)
+        return ImportOutcome(status="failed", source=source, reason=exc.reason)
+    except OSError as exc:
+        logger.info("import of %s refused: %s", source, exc)
+        return ImportOutcome(status="failed", source=source, reason=f"无法打开文件：{exc.strerror or exc}")
+    except Exception as exc:
+        logger.exception("reader failed on %s", source)
+        return ImportOutcome(status="failed", source=source, reason=f"读取失败（{type(exc).__name__}），详情见日志")
+
+    text = document.text
+    if not text.strip():
+        return ImportOutcome(status="failed", source=source, reason="文件中没有正文")
+    sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    bureau_name = (bureau_name or "").strip() or None
+
+    existing = _existing_report(sha256=sha256, bureau_name=bureau_name)
+    if existing:
+        return _unchanged(source, existing)
+
+    try:
+        result = engine.analyse_text(text, title=document.title, year=year)
+    except Exception as exc:
+        logger.exception("engine failed on %s", source)
+        return ImportOutcome(status="failed", source=source, reason=f"抽取引擎出错（{type(exc).__name__}），详情见日志")
+
+    name = bureau_name or detect_bureau(text, document.title or "")
+    warnings = [READ_WARNING + w for w in document.warnings] + [ENGINE_WARNING + w for w in result.warnings]
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                bureau=_bureau_for(name),
+                title=(document.title or Path(source).stem)[:500],
+                source=source[:500],
+                source_format=(document.format or "")[:10],
+                encoding=(document.encoding or "")[:20],
+                year=year if year is not None else result.report_year,
+                published=document.published,
+                text=text,
+                sha256=sha256,
+                warnings=warnings,
+                imported_by=imported_by,
+                engine_version=engine.ENGINE_VERSION,
+            )
+            sections, commitments = _extraction_save(report, result)
+    except IntegrityError:
+        # The same content arrived meanwhile (another import of the same file): not a failure.
+        existing = _existing_report(sha256=sha256, bureau_name=name or PLACEHOLDER_BUREAU)
+        if existing:
+            return _unchanged(source, existing)
+        logger.exception("saving %s failed", source)
+        return ImportOutcome(status="failed", source=source, reason="写入数据库失败，详情见日志")
+    except Exception as exc:
+        logger.exception("saving %s failed", source)
+        return ImportOutcome(
+            status="failed", source=source, reason=f"写入数据库失败（{type(exc).__name__}），详情见日志"
+        )
+    return ImportOutcome(
+        status="imported",
+        source=source,
+        report=report,
+        reason="；".join(w.split("：", 1)[1] for w in warnings),
+        sections=sections,
+        commitments=commitments,
+    )
+
+
+def _existing_report(*, sha256: str, bureau_name: str | None) -> Report | None:
+    """The same content already imported: for that bureau, or under any bureau when none is named."""
+    reports = Report.objects.select_related("bureau").filter(sha256=sha256)
+    if bureau_name:
+        reports = reports.filter(bureau__name=bureau_name)
+    return reports.order_by("pk").first()
+
+
+def _unchanged(source: str, report: Report) -> ImportOutcome:
+    return ImportOutcome(
+        status="unchanged",
+        source=source,
+        report=report,
+        reason="内容与已导入的报告相同",
+        sections=report.sections.count(),
+        commitments=Commitment.objects.filter(section__report=report).count(),
+    )
+
+
+def _bureau_for(name: str | None) -> Bureau:
+    if not name:
+        bureau, _ = Bureau.objects.get_or_create(name=PLACEHOLDER_BUREAU, defaults={"is_placeholder": True})
+        return bureau
+    region, level = bureau_region(name)
+    bureau, _ = Bureau.objects.get_or_create(name=name[:200], defaults={"region": region, "level": level})
+    return bureau
+
+
+def _extraction_save(report: Report, result: engine.Extraction) -> tuple[int, int]:
+    sections = [
+        Section.objects.create(
+            report=report,
+            order=index,
+            kind=span.kind,
+            year=span.year,
+            period=(span.period or "")[:20],
+            heading=(span.heading or "")[:300],
+            start=span.start,
+            end=span.end,
+        )
+        for index, span in enumerate(result.sections)
+    ]
+    commitments = Commitment.objects.bulk_create(
+        Commitment(
+            section=sections[span.section_index],
+            order=order,
+            text=span.text,
+            topic=span.topic[:300],
+            topic_path=list(span.topic_path),
+            start=span.start,
+            end=span.end,
+            documents=list(span.documents),
+            targets=[target.as_dict() for target in span.targets],
+            actions=list(span.actions),
+            deadline=(span.deadline or "")[:100],
+            vague=span.vague,
+            engine_version=engine.ENGINE_VERSION,
+        )
+        for order, span in enumerate(result.commitments)
+    )
+    return len(sections), len(commitments)
+
+
+def _visible(path: Path) -> bool:
+    return not any(part.startswith(".") for part in path.parts)

@@ -1,0 +1,63 @@
+"""Shared fixtures: where the shared reference files are, and a logged-in analyst."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+# CI clones the repository with shared/ beside it, as on a developer's machine.
+SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def _existing(path: Path) -> Path:
+    assert path.is_dir(), f"{path} is missing: shared/ must sit beside the repository"
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    return _existing(SHARED_DIR)
+
+
+@pytest.fixture(scope="session")
+def seeds_dir(shared_dir) -> Path:
+    return _existing(shared_dir / "seeds")
+
+
+@pytest.fixture(scope="session")
+def devset_dir(shared_dir) -> Path:
+    return _existing(shared_dir / "devset")
+
+
+@pytest.fixture(scope="session")
+def seed(seeds_dir):
+    """seed("001") → the path of seed 001."""
+
+    def find(number: str) -> Path:
+        (path,) = seeds_dir.glob(f"{number}_*")
+        return path
+
+    return find
+
+
+@pytest.fixture
+def garbage_file(tmp_path) -> Path:
+    """A binary file renamed .txt, the commonest bad input."""
+    path = tmp_path / "garbage.txt"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    return path
+
+
+@pytest.fixture
+def staff_user(db):
+    """The demo's kind of account: staff in the analyst group, not a superuser."""
+    from commitments.services import demo_user_ensure
+
+    return demo_user_ensure(username="analyst1", password="analyst1-pass")
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client

@@ -1,0 +1,60 @@
+"""Bureau detection: the author's own name, completed with its place, or None (never a guess)."""
+
+import pytest
+
+from commitments.ingest.bureau import bureau_region, detect_bureau
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        ("000", None),
+        ("001", "中山市民政局"),
+        ("002", "潜江市民政局"),
+        ("003", "兰陵县民政局"),
+        ("004", None),
+    ],
+)
+def test_it_finds_the_bureau_of_each_seed(seed, number, expected):
+    assert detect_bureau(seed(number).read_text(encoding="utf-8")) == expected
+
+
+def test_it_reads_a_district_government_from_a_gbk_report(devset_dir):
+    text = (devset_dir / "hailar_2015.gbk.txt").read_bytes().decode("gb18030")
+    assert detect_bureau(text) == "海拉尔区人民政府"
+
+
+def test_it_trusts_the_page_label_first():
+    text = "信息来源:安阳市教育局 发布日期:2022-01-29\n全市教育系统……市财政局配合……"
+    assert detect_bureau(text) == "安阳市教育局"
+
+
+def test_it_completes_a_bare_name_with_the_place_of_its_level():
+    text = "县卫生健康委员会认真落实……全县卫生健康事业……凤台县医疗……凤台县居民……淮南市统筹"
+    assert detect_bureau(text) == "凤台县卫生健康委员会"
+
+
+def test_it_uses_the_title_before_the_body():
+    text = "市民政局工作总结。全市……潜江市……潜江市……。省民政厅指导下，市财政局、市财政局支持"
+    assert detect_bureau(text, title="潜江市民政局2020年工作总结") == "潜江市民政局"
+
+
+def test_a_cited_document_is_not_the_author():
+    text = "出台《兰陵县人民政府关于统筹完善社会救助体系的实施意见》，全县救助……"
+    assert detect_bureau(text) is None
+
+
+def test_it_does_not_take_common_words_for_bureaus_or_places():
+    text = "服务发展大局，形成新格局，优化布局；局长在全市会议上讲话，全市社区居民委员会换届，市场监管"
+    assert detect_bureau(text) is None
+
+
+def test_it_gives_up_when_no_place_is_written():
+    assert detect_bureau("县民政局认真践行民政为民理念，推动全县民政事业发展，XX县……") is None
+    assert detect_bureau("") is None
+
+
+def test_it_splits_a_name_into_place_and_level():
+    assert bureau_region("兰陵县民政局") == ("兰陵县", "县")
+    assert bureau_region("海拉尔区人民政府") == ("海拉尔区", "区")
+    assert bureau_region("民政部") == ("", "")
