@@ -210,8 +210,8 @@ def _fill_year(kind: str, period: str, year: int | None, *, neighbours: list[Sec
     if kind == "plan" and period == "下一阶段":
         for s in neighbours:
             if s.kind == "review" and s.year:
-                return s.year
-        return None
+                return s.year + 1 if s.period == "" else s.year
+        return report_year
     if kind == "review" and period in ("上半年", "前三季度") or "季度" in period:
         for s in neighbours:
             if s.kind == "plan" and s.year:

@@ -1,0 +1,114 @@
+"""The spaCy pipeline, part by part, on small hand-made texts (no downloaded model anywhere)."""
+
+import pytest
+
+from commitments.extraction import SectionSpan
+from commitments.nlp.components.structure import analyse_layout
+from commitments.nlp.extract import extract_commitments
+from commitments.nlp.pipeline import build_pipeline, get_pipeline
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return get_pipeline()
+
+
+def commitments_of(nlp, text):
+    doc = nlp(text)
+    return [(doc.text[s._.char_start : s._.char_end], s._.topic_path, s._.vague) for s in doc.spans["commitments"]]
+
+
+def test_pipeline_is_blank_chinese_with_jieba_and_our_components():
+    nlp = build_pipeline()
+    assert nlp.lang == "zh"
+    assert nlp.tokenizer.segmenter == "jieba"
+    assert nlp.pipe_names == ["report_structure", "sentencizer", "commitment_detector", "commitment_attributes", "vagueness"]
+
+
+def test_policy_terms_stay_whole_in_the_tokenizer(nlp):
+    words = [t.text for t in nlp.make_doc("实现社会工作站全覆盖，护理型床位占比超过50%")]
+    assert "全覆盖" in words
+    assert "护理型" in words
+
+
+def test_sentencizer_splits_on_semicolons_but_never_on_commas(nlp):
+    doc = nlp("完善基层民主自治体制,制定村委会职责任务清单；创新社区治理模式,完成招聘。开展专项行动。")
+    assert [s.text.strip() for s in doc.sents] == [
+        "完善基层民主自治体制,制定村委会职责任务清单；",
+        "创新社区治理模式,完成招聘。",
+        "开展专项行动。",
+    ]
+
+
+def test_structure_finds_headings_and_repairs_wrapped_lines_with_page_numbers():
+    text = "（一）社会救助工作\n" + "推进低保扩围工作，切实保障困难群众基本生活，" * 3 + "扎实推进\n16、城乡救助。\n"
+    starts, headings, skipped = analyse_layout(text)
+    assert [(h.level, h.title) for h in headings] == [(2, "社会救助工作")]
+    assert len(starts) == 2  # the wrapped line continues the paragraph
+    assert [text[a:b] for a, b in skipped] == ["16、"]
+
+
+def test_headings_and_lead_clauses_become_topics_not_commitments(nlp):
+    text = (
+        "一、完善大救助体系,全力保障和改善民生。一是完善救助体系。出台《社会救助制度实施方案》,制定工作任务清单。"
+        "二是做好第十个救助管理机构“开放日”活动。\n"
+        "（一）养老服务。新建社区养老服务站20个。"
+    )
+    found = commitments_of(nlp, text)
+    assert [(t, p) for t, p, _ in found] == [
+        ("出台《社会救助制度实施方案》,制定工作任务清单", ("完善大救助体系,全力保障和改善民生", "完善救助体系")),
+        ("做好第十个救助管理机构“开放日”活动", ("完善大救助体系,全力保障和改善民生",)),
+        ("新建社区养老服务站20个", ("完善大救助体系,全力保障和改善民生", "养老服务")),
+    ]
+
+
+def test_short_paragraph_lead_is_a_topic(nlp):
+    text = "发展壮大新动能。做大做强新兴产业集群，实施大数据发展行动。\n加强审计监督。"
+    found = commitments_of(nlp, text)
+    assert [(t, p) for t, p, _ in found] == [
+        ("做大做强新兴产业集群，实施大数据发展行动", ("发展壮大新动能",)),
+        ("加强审计监督", ()),
+    ]
+
+
+def test_addresses_and_list_introductions_are_skipped(nlp):
+    found = commitments_of(nlp, "各位代表！\n今年要突出抓好三个方面的工作：\n（一）投资\n开展招商引资专项行动。")
+    assert [t for t, _, _ in found] == ["开展招商引资专项行动"]
+
+
+def test_attributes_documents_targets_actions_deadline(nlp):
+    doc = nlp("2022年底前修订《中山市养老服务机构资助办法》，全市公办养老机构护理型床位占比超过50%。")
+    (span,) = doc.spans["commitments"]
+    assert span._.documents == ("中山市养老服务机构资助办法",)
+    (target,) = span._.targets
+    assert (target.value, target.unit, target.comparator) == (50.0, "%", ">")
+    assert "护理型床位占比" in target.subject
+    assert "修订" in span._.actions
+    assert span._.deadline == "2022年底"
+
+
+def test_vagueness_flags_rhetoric_and_soft_improvement_only(nlp):
+    found = dict(
+        (t, v)
+        for t, _, v in commitments_of(
+            nlp,
+            "坚持以习近平新时代中国特色社会主义思想为指引,弘扬伟大建党精神。"
+            "加强养老服务人才队伍建设。"
+            "抓好项目建设是稳增长的保障。"
+            "开展养老服务领域防范化解诈骗与非法集资风险专项行动。"
+            "实现全市镇街未成年人保护工作站100%全覆盖。",
+        )
+    )
+    assert found["坚持以习近平新时代中国特色社会主义思想为指引,弘扬伟大建党精神"] is True
+    assert found["加强养老服务人才队伍建设"] is True
+    assert found["抓好项目建设是稳增长的保障"] is True
+    assert found["开展养老服务领域防范化解诈骗与非法集资风险专项行动"] is False
+    assert found["实现全市镇街未成年人保护工作站100%全覆盖"] is False
+
+
+def test_extract_commitments_reports_offsets_into_the_whole_report():
+    text = "前言。\n二、2022年工作计划\n（一）救助。出台《低保办法》。"
+    section = SectionSpan("plan", 2022, "", "二、2022年工作计划", text.index("二、"), len(text))
+    (commitment,) = extract_commitments(text, section)
+    assert text[commitment.start : commitment.end] == commitment.text == "出台《低保办法》"
+    assert commitment.topic_path == ("救助",)
