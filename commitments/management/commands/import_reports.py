@@ -1,0 +1,90 @@
+"""`manage.py import_reports FILE_OR_DIR...`: import report files, then show what became of each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from commitments import services
+
+
+class Command(BaseCommand):
+    help = "导入工作报告（txt、html、docx、pdf；文件或文件夹），抽取其中的计划与承诺"
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", metavar="FILE_OR_DIR", help="报告文件或文件夹（递归查找）")
+        parser.add_argument("--bureau", help="发布单位全称；不填则从正文识别")
+        parser.add_argument("--year", help="报告年份；不填则从正文识别")
+
+    def handle(self, *args, paths, bureau=None, year=None, **options):
+        try:
+            year = services.year_check(year)
+        except services.InvalidYear as exc:
+            raise CommandError(str(exc)) from None
+        console = _console(self.stdout)
+        files = services.report_files_collect(paths)
+        if not files:
+            raise CommandError("没有找到可导入的报告文件（支持 txt、html、docx、pdf）")
+
+        outcomes = []
+        show_progress = len(files) > 1 or any(Path(p).is_dir() for p in paths)
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=console,
+            transient=True,
+            disable=not show_progress,
+        ) as progress:
+            task = progress.add_task("导入中", total=len(files))
+            for path in files:
+                progress.update(task, description=f"导入 {path.name}")
+                outcomes.append(services.report_import(path=path, bureau_name=bureau, year=year))
+                progress.advance(task)
+
+        console.print(_summary_table(outcomes))
+        counts = {status: sum(o.status == status for o in outcomes) for status in services.STATUS_LABELS}
+        console.print(
+            f"共 {len(outcomes)} 个文件：已导入 {counts['imported']}，未变化 {counts['unchanged']}，"
+            f"失败 {counts['failed']}；新增承诺 {sum(o.commitments for o in outcomes if o.status == 'imported')} 条"
+        )
+        if counts["failed"] == len(outcomes):
+            raise CommandError("所有文件都导入失败，见上表的原因")
+
+
+def _summary_table(outcomes) -> Table:
+    table = Table(title="导入结果", show_lines=False)
+    for name, justify in [
+        ("文件", "left"),
+        ("状态", "left"),
+        ("单位", "left"),
+        ("年份", "right"),
+        ("部分", "right"),
+        ("承诺", "right"),
+        ("说明", "left"),
+    ]:
+        table.add_column(name, justify=justify, overflow="fold")
+    styles = {"imported": "green", "unchanged": "cyan", "failed": "red"}
+    for outcome in outcomes:
+        ok = outcome.status != "failed"
+        table.add_row(
+            outcome.source,
+            f"[{styles[outcome.status]}]{outcome.status_label}[/]",
+            outcome.bureau_name,
+            str(outcome.year or "未知") if ok else "",
+            str(outcome.sections) if ok else "",
+            str(outcome.commitments) if ok else "",
+            outcome.reason,
+        )
+    return table
+
+
+def _console(stdout) -> Console:
+    """A rich console on the command's own stream (so that call_command(stdout=...) captures it)."""
+    stream = getattr(stdout, "_out", stdout)
+    interactive = hasattr(stream, "isatty") and stream.isatty()
+    return Console(file=stream, width=None if interactive else 160, highlight=False)
