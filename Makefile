@@ -1,0 +1,34 @@
+# Developer and CI entry points; README's two commands are `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Reinstall only when requirements.txt changes, so a second `make test` starts at once.
+STAMP := $(VENV)/.requirements-installed
+
+.PHONY: venv demo test lint clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check --quiet -r requirements.txt
+	touch $@
+
+demo: venv
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: venv
+	$(BIN)/python -m pytest
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Caches and the virtual environment; the database (db.sqlite3) is data and stays.
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
