@@ -277,11 +277,10 @@ class CommitmentAdmin(admin.ModelAdmin):
         "text",
         "in_context",
         "section",
-        "topic",
-        "topic_path",
-        "actions",
-        "documents",
-        "targets",
+        "topic_trail",
+        "action_list",
+        "document_list",
+        "target_detail",
         "deadline",
         "vague",
         "start",
@@ -311,11 +310,33 @@ class CommitmentAdmin(admin.ModelAdmin):
 
     @admin.display(description="文件")
     def document_list(self, obj: Commitment) -> str:
-        return "、".join(d if d.startswith("《") else f"《{d}》" for d in obj.documents)
+        return "、".join(d if d.startswith("《") else f"《{d}》" for d in obj.documents) or "-"
 
     @admin.display(description="量化目标")
     def target_summary(self, obj: Commitment) -> str:
-        return "、".join(t.get("text", "") if isinstance(t, dict) else str(t) for t in obj.targets)
+        return "、".join(t.get("text", "") if isinstance(t, dict) else str(t) for t in obj.targets) or "-"
+
+    @admin.display(description="主题路径")
+    def topic_trail(self, obj: Commitment) -> str:
+        return " > ".join(obj.topic_path) or "-"
+
+    @admin.display(description="行动词")
+    def action_list(self, obj: Commitment) -> str:
+        return "、".join(obj.actions) or "-"
+
+    @admin.display(description="量化目标")
+    def target_detail(self, obj: Commitment) -> str:
+        rows = [
+            (t.get("text", ""), t.get("comparator", ""), t.get("value"), t.get("unit", ""), t.get("subject", ""))
+            for t in obj.targets
+            if isinstance(t, dict)
+        ]
+        if not rows:
+            return "-"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join("", "<li>{}（{} {} {}；{}）</li>", ((*row[:4], row[4] or "对象未明") for row in rows)),
+        )
 
     @admin.display(description="原文位置")
     def in_context(self, obj: Commitment) -> str:
