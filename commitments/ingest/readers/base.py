@@ -1,0 +1,87 @@
+"""What every reader returns, the one error it raises, and the text normalisation they share.
+
+Normalisation lives here, in one place, because every later offset (sections, commitments,
+evidence) points into `ReadResult.text`: all formats must agree on what that text is.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from commitments.ingest.readers.metadata import find_published, guess_title, tidy_title
+from commitments.ingest.readers.traditional import looks_traditional, to_simplified
+
+TRADITIONAL_WARNING = "文本为繁体中文，已转换为简体"
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    text: str
+    title: str
+    format: str  # "txt" | "html" | "docx" | "pdf"
+    encoding: str  # "utf-8", "gb18030", ...; "" for binary formats
+    published: datetime.date | None
+    warnings: tuple[str, ...] = ()
+
+
+class ReportReadError(Exception):
+    """A report that cannot be read; `reason` is shown to the user as is, so it is Chinese and plain."""
+
+    def __init__(self, reason: str, *, filename: str = ""):
+        super().__init__(reason)
+        self.reason = reason
+        self.filename = filename
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+# Line separators other than \n become \n, so that "one line" means the same in every format.
+_LINE_BREAKS = re.compile(r"\r\n?|[\x0b\x0c\x85\u2028\u2029]")
+# C0/C1 controls (but \t and \n) and invisible format characters that only break matching later.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u200b-\u200d\u2060\ufeff\ufffe\uffff]")
+_TRAILING_SPACE = re.compile(r"[^\S\n]+$", re.MULTILINE)
+
+
+def normalize_text(text: str) -> str:
+    """Line ends to '\\n', controls out, trailing blanks out; full-width indents stay."""
+    text = _LINE_BREAKS.sub("\n", text)
+    text = _INVISIBLE.sub("", text)
+    text = _TRAILING_SPACE.sub("", text)
+    return text.strip("\n")
+
+
+def build_result(
+    text: str,
+    *,
+    format: str,
+    encoding: str = "",
+    title: str = "",
+    published: datetime.date | None = None,
+    warnings: tuple[str, ...] | list[str] = (),
+    empty_reason: str,
+) -> ReadResult:
+    """Finish a reader's raw text the same way for every format.
+
+    Traditional text is converted here rather than in each reader, so that a .docx or a web page
+    in traditional characters gets the same treatment as a .txt file.
+    """
+    text = normalize_text(text)
+    if not text.strip():
+        raise ReportReadError(empty_reason)
+    warnings = list(warnings)
+    title = tidy_title(title)
+    if looks_traditional(text):
+        text = to_simplified(text)
+        title = to_simplified(title)
+        warnings.append(TRADITIONAL_WARNING)
+    return ReadResult(
+        text=text,
+        title=title or guess_title(text),
+        format=format,
+        encoding=encoding,
+        published=published or find_published(text),
+        warnings=tuple(dict.fromkeys(warnings)),
+    )
