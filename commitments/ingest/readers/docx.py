@@ -1,0 +1,100 @@
+"""Word (.docx) reports: body paragraphs and tables in document order.
+
+Page headers and footers are left out: they repeat the bureau's name or page numbers, never the
+report. Old binary .doc/.wps files are refused with advice, since python-docx cannot read them.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import docx
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+from commitments.ingest.readers.base import ReadResult, ReportReadError, build_result
+
+EMPTY = "Word 文档中没有文字内容"
+NOT_ZIP = "不是有效的 Word (.docx) 文件：文件不是 ZIP 格式，可能已损坏或只是改了扩展名"
+NO_DOCUMENT = "不是有效的 Word (.docx) 文件：缺少正文部分 word/document.xml，文件可能已损坏"
+BROKEN = "Word (.docx) 文件已损坏，无法解析：{detail}"
+LEGACY_OFFICE = "这是旧版 Word/WPS 文件（.doc/.wps），无法直接读取：请在 Word 或 WPS 中另存为 .docx 或 PDF 后再导入"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def is_docx(data: bytes) -> bool:
+    if not data.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "word/document.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+
+
+def _cell_lines(cell) -> list[str]:
+    return [line for line in _lines(cell) if line.strip()]
+
+
+def _table_lines(table: Table) -> list[str]:
+    """One line per row, cells separated by tabs; a one-cell layout table keeps its paragraphs."""
+    lines = []
+    for row in table.rows:
+        cells = []
+        for cell in row.cells:
+            # A merged cell is returned once per grid column it spans; read it once.
+            if not any(cell._tc is seen._tc for seen in cells):
+                cells.append(cell)
+        if len(cells) == 1:
+            lines.extend(_cell_lines(cells[0]))
+        elif cells:
+            lines.append("\t".join(" ".join(_cell_lines(cell)) for cell in cells))
+    return lines
+
+
+def _lines(container) -> list[str]:
+    lines = []
+    for block in container.iter_inner_content():
+        if isinstance(block, Paragraph):
+            lines.append(block.text)
+        elif isinstance(block, Table):
+            lines.extend(_table_lines(block))
+    return lines
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, KeyError):
+        return f"缺少内部部件 {error}"
+    if isinstance(error, SyntaxError):
+        return "内部 XML 格式错误"
+    return f"{type(error).__name__}: {str(error)[:100]}"
+
+
+class DocxReader:
+    format = "docx"
+    extensions = (".docx",)
+
+    def sniff(self, data: bytes) -> bool:
+        return is_docx(data)
+
+    def read(self, data: bytes, *, filename: str) -> ReadResult:
+        if data.startswith(OLE_MAGIC):
+            raise ReportReadError(LEGACY_OFFICE)
+        if not zipfile.is_zipfile(io.BytesIO(data)):
+            raise ReportReadError(NOT_ZIP)
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError) as error:
+            raise ReportReadError(NOT_ZIP) from error
+        if "word/document.xml" not in names:
+            raise ReportReadError(NO_DOCUMENT)
+        try:
+            document = docx.Document(io.BytesIO(data))
+            lines = _lines(document)
+            title = document.core_properties.title or ""
+        except (KeyError, ValueError, zipfile.BadZipFile, OSError, SyntaxError) as error:
+            # lxml's XMLSyntaxError is a SyntaxError; a part named in the package but missing is a KeyError.
+            raise ReportReadError(BROKEN.format(detail=_describe(error))) from error
+        return build_result("\n".join(lines), format=self.format, title=title, empty_reason=EMPTY)
