@@ -56,6 +56,9 @@ def read_report(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Read
     try:
         if path.is_dir():
             raise ReportReadError(IS_DIRECTORY.format(path=path), filename=path.name)
+        if path.exists() and not path.is_file():
+            # A pipe or device would block or never end; only regular files are reports.
+            raise ReportReadError(UNREADABLE.format(path=path, detail="不是普通文件"), filename=path.name)
         size = path.stat().st_size
         _check_size(size, max_bytes)
         data = path.read_bytes()
