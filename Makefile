@@ -2,16 +2,18 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Reinstall only when requirements.txt changes, so a second `make test` starts at once.
+# requirements.txt plus any requirements-*.txt that a part of the project adds.
+REQUIREMENTS := $(sort $(wildcard requirements*.txt))
+# Reinstall only when a requirements file changes, so a second `make test` starts at once.
 STAMP := $(VENV)/.requirements-installed
 
 .PHONY: venv demo test lint clean
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt
+$(STAMP): $(REQUIREMENTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --disable-pip-version-check --quiet -r requirements.txt
+	$(BIN)/python -m pip install --disable-pip-version-check --quiet $(addprefix -r ,$(REQUIREMENTS))
 	touch $@
 
 demo: venv
