@@ -20,10 +20,11 @@ def section_body_start(text: str, section: SectionSpan) -> int:
 
 def extract_commitments(text: str, section: SectionSpan, *, section_index: int = 0) -> list[CommitmentSpan]:
     offset = section_body_start(text, section)
-    doc = get_pipeline()(text[offset : section.end])
+    body = text[offset : section.end]
+    doc = get_pipeline()(body)
     return [
         CommitmentSpan(
-            text=doc.text[span._.char_start : span._.char_end],
+            text=body[span._.char_start : span._.char_end],
             start=offset + span._.char_start,
             end=offset + span._.char_end,
             section_index=section_index,

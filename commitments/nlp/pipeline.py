@@ -31,6 +31,8 @@ def build_pipeline() -> Language:
     """A fresh pipeline; use `get_pipeline()` to share one per process."""
     _quiet_jieba()
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    # No parser or NER here, so long reports cost time, not memory: lift the 1M-character guard.
+    nlp.max_length = 20_000_000
     nlp.add_pipe("report_structure")
     nlp.add_pipe("sentencizer", config={"punct_chars": SENTENCE_PUNCT})
     nlp.add_pipe("commitment_detector")

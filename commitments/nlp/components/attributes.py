@@ -26,8 +26,9 @@ class CommitmentAttributes:
         self.deadline_re = re.compile("|".join(f"(?:{p})" for p in cues["deadline_patterns"]))
 
     def __call__(self, doc: Doc) -> Doc:
+        full_text = doc.text  # built anew on every access: read it once
         for span in doc.spans.get("commitments", []):
-            text = doc.text[span._.char_start : span._.char_end]
+            text = full_text[span._.char_start : span._.char_end]
             span._.documents = named_documents(text)
             span._.targets = tuple(parse_targets(text))
             span._.actions = tuple(dict.fromkeys(t.text for t in span if t.text in self.verbs))

@@ -31,12 +31,12 @@ class Vagueness:
         self.descriptive = set(cues["descriptive"])
 
     def __call__(self, doc: Doc) -> Doc:
+        text = doc.text  # built anew on every access: read it once
         for span in doc.spans.get("commitments", []):
-            span._.vague = self.is_vague(span)
+            span._.vague = self.is_vague(span, text[span._.char_start : span._.char_end])
         return doc
 
-    def is_vague(self, span: Span) -> bool:
-        text = span.doc.text[span._.char_start : span._.char_end]
+    def is_vague(self, span: Span, text: str) -> bool:
         words = [t.text for t in span]
         concrete = 2 * bool(span._.documents) + 2 * bool(span._.targets)
         if QUOTED_NAME_RE.search(text) or EVENT_RE.search(text):
