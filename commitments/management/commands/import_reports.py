@@ -67,7 +67,7 @@ def _summary_table(outcomes) -> Table:
         ("承诺", "right"),
         ("说明", "left"),
     ]:
-        table.add_column(name, justify=justify, overflow="fold")
+        table.add_column(name, justify=justify, overflow="fold", no_wrap=name in {"状态", "年份"})
     styles = {"imported": "green", "unchanged": "cyan", "failed": "red"}
     for outcome in outcomes:
         ok = outcome.status != "failed"
