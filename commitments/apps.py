@@ -2,5 +2,6 @@ from django.apps import AppConfig
 
 
 class CommitmentsConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'commitments'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "commitments"
+    verbose_name = "工作报告与承诺"

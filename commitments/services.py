@@ -23,7 +23,6 @@ from commitments.models import Bureau, Commitment, Report, Section
 
 logger = logging.getLogger(__name__)
 # Unconfigured logging must not print tracebacks at the user; settings' LOGGING decides where they go.
-logger.addHandler(logging.NullHandler())
 
 PLACEHOLDER_BUREAU = "未署名单位（待确认）"
 YEAR_MIN = 1949

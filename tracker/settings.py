@@ -104,3 +104,21 @@ LOGIN_URL = "admin:login"
 
 # Reports larger than this are refused at import with a clear message.
 REPORT_MAX_BYTES = int(env_str("REPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        # Tracebacks of failed imports go here, never to the person at the command line.
+        "file": {
+            "class": "logging.FileHandler",
+            "filename": env_str("LOG_FILE", str(BASE_DIR / "tracker.log")),
+            "formatter": "plain",
+            "delay": True,
+            "encoding": "utf-8",
+        },
+    },
+    "loggers": {"commitments": {"handlers": ["file"], "level": LOG_LEVEL, "propagate": False}},
+}

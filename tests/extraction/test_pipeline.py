@@ -22,7 +22,13 @@ def test_pipeline_is_blank_chinese_with_jieba_and_our_components():
     nlp = build_pipeline()
     assert nlp.lang == "zh"
     assert nlp.tokenizer.segmenter == "jieba"
-    assert nlp.pipe_names == ["report_structure", "sentencizer", "commitment_detector", "commitment_attributes", "vagueness"]
+    assert nlp.pipe_names == [
+        "report_structure",
+        "sentencizer",
+        "commitment_detector",
+        "commitment_attributes",
+        "vagueness",
+    ]
 
 
 def test_policy_terms_stay_whole_in_the_tokenizer(nlp):

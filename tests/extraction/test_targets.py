@@ -8,7 +8,15 @@ from commitments.nlp.targets import parse_targets
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("五十", 50), ("两千", 2000), ("三十万", 300000), ("十二", 12), ("一百零五", 105), ("一点五", 1.5), ("一亿二千万", 1.2e8)],
+    [
+        ("五十", 50),
+        ("两千", 2000),
+        ("三十万", 300000),
+        ("十二", 12),
+        ("一百零五", 105),
+        ("一点五", 1.5),
+        ("一亿二千万", 1.2e8),
+    ],
 )
 def test_chinese_numerals(text, value):
     assert cn_to_number(text) == value
