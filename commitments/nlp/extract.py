@@ -7,6 +7,7 @@ import re
 from commitments.extraction import CommitmentSpan, SectionSpan
 from commitments.nlp.pipeline import get_pipeline
 
+CHUNK_CHARS = 20_000
 _HEADING_TAIL = re.compile(r"[ \t\u3000\xa0]*[。:：]?")
 
 
@@ -18,10 +19,35 @@ def section_body_start(text: str, section: SectionSpan) -> int:
     return section.start
 
 
+def paragraph_chunks(text: str, start: int, end: int, size: int | None = None):
+    """(start, end) pieces of at most about `size` characters, cut only at line ends."""
+    size = size or CHUNK_CHARS
+    while start < end:
+        cut = end if end - start <= size else text.rfind("\n", start, start + size) + 1
+        if cut <= start:  # one enormous line: keep it whole
+            cut = text.find("\n", start + size, end) + 1 or end
+        yield start, cut
+        start = cut
+
+
 def extract_commitments(text: str, section: SectionSpan, *, section_index: int = 0) -> list[CommitmentSpan]:
-    offset = section_body_start(text, section)
-    body = text[offset : section.end]
-    doc = get_pipeline()(body)
+    nlp = get_pipeline()
+    found: list[CommitmentSpan] = []
+    topics: dict[int, str] = {}
+    # spaCy's tokenizer alignment grows faster than linearly with Doc length: read long sections
+    # in paragraph-aligned chunks, carrying the open headings from one chunk to the next.
+    for start, end in paragraph_chunks(text, section_body_start(text, section), section.end):
+        doc = nlp.make_doc(text[start:end])
+        doc._.topics_in = topics
+        for _, component in nlp.pipeline:
+            doc = component(doc)
+        topics = doc._.topics_out
+        found.extend(_commitments_of(doc, start, section_index))
+    return found
+
+
+def _commitments_of(doc, offset: int, section_index: int) -> list[CommitmentSpan]:
+    body = doc.text
     return [
         CommitmentSpan(
             text=body[span._.char_start : span._.char_end],

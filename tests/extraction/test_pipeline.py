@@ -118,3 +118,17 @@ def test_extract_commitments_reports_offsets_into_the_whole_report():
     (commitment,) = extract_commitments(text, section)
     assert text[commitment.start : commitment.end] == commitment.text == "出台《低保办法》"
     assert commitment.topic_path == ("救助",)
+
+
+def test_long_sections_are_read_in_chunks_that_keep_their_topics(monkeypatch):
+    import commitments.nlp.extract as extract
+
+    text = "（一）养老服务\n" + "新建社区养老服务站20个。\n" * 30 + "（二）社会救助\n开展低保专项治理行动。\n"
+    section = SectionSpan("plan", 2022, "", "", 0, len(text))
+    whole = extract.extract_commitments(text, section)
+    monkeypatch.setattr(extract, "CHUNK_CHARS", 40)
+    assert len(list(extract.paragraph_chunks(text, 0, len(text)))) > 5
+    chunked = extract.extract_commitments(text, section)
+    assert [(c.text, c.start, c.topic_path) for c in chunked] == [(c.text, c.start, c.topic_path) for c in whole]
+    assert chunked[-2].topic_path == ("养老服务",)
+    assert chunked[-1].topic_path == ("社会救助",)

@@ -33,6 +33,10 @@ for _name, _default in [
 ]:
     if not Span.has_extension(_name):
         Span.set_extension(_name, default=_default)
+# Topics carried from one chunk of a long section to the next.
+for _name in ("topics_in", "topics_out"):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=None)
 
 
 def _trim(text: str, start: int, end: int, skipped: list[tuple[int, int]]) -> tuple[int, int]:
@@ -70,7 +74,7 @@ class CommitmentDetector:
         def paragraph_of(pos: int) -> int:
             return bisect.bisect_right(paragraph_starts, pos) - 1
 
-        topics: dict[int, str] = {}
+        topics: dict[int, str] = dict(doc._.topics_in or {})
         spans: list[Span] = []
         for index, (start, end) in enumerate(clauses):
             nxt = clauses[index + 1] if index + 1 < len(clauses) else None
@@ -116,6 +120,7 @@ class CommitmentDetector:
             span._.topic_path = tuple(topics[k] for k in sorted(topics))
             spans.append(span)
         doc.spans["commitments"] = spans
+        doc._.topics_out = topics
         return doc
 
     @staticmethod

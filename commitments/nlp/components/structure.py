@@ -12,6 +12,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -107,9 +108,12 @@ class ReportStructure:
         doc._.headings = headings
         doc._.skipped_chars = skipped
         boundaries = set(paragraph_starts) | {h.end for h in headings}
-        token_starts = [t.idx for t in doc]
+        token_starts = doc.to_array([IDX])
+        sent_starts = doc.to_array([SENT_START])  # all 0 here: left to the sentencizer
         for boundary in boundaries:
             i = bisect.bisect_left(token_starts, boundary)
             if 0 < i < len(doc):
-                doc[i].is_sent_start = True
+                sent_starts[i] = 1
+        # One bulk write: Token.is_sent_start scans the whole Doc on every assignment.
+        doc.from_array([SENT_START], sent_starts)
         return doc
