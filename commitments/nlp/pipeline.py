@@ -14,8 +14,7 @@ from spacy.language import Language
 
 # Registering the factories and the cue-word lists is a side effect of importing them.
 from commitments.nlp import cues  # noqa: F401
-from commitments.nlp.components import attributes, detector, structure, vagueness  # noqa: F401
-from commitments.nlp.components.detector import SENTENCE_PUNCT
+from commitments.nlp.components import attributes, clauses, detector, structure, vagueness  # noqa: F401
 
 USER_DICT = Path(__file__).parent / "data" / "policy_terms.txt"
 
@@ -34,7 +33,7 @@ def build_pipeline() -> Language:
     # No parser or NER here, so long reports cost time, not memory: lift the 1M-character guard.
     nlp.max_length = 20_000_000
     nlp.add_pipe("report_structure")
-    nlp.add_pipe("sentencizer", config={"punct_chars": SENTENCE_PUNCT})
+    nlp.add_pipe("clause_sentencizer")
     nlp.add_pipe("commitment_detector")
     nlp.add_pipe("commitment_attributes")
     nlp.add_pipe("vagueness")

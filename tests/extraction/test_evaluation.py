@@ -24,7 +24,7 @@ def test_devset_is_there():
 
 @pytest.mark.parametrize("gold_path", GOLD_FILES, ids=lambda p: p.name)
 def test_extraction_meets_the_bar_on_every_plan_part(gold_path):
-    score = evaluate_gold_file(gold_path)
+    score = evaluate_gold_file(gold_path, matching=False).extraction
     if score.recall is not None:
         assert score.recall >= 0.95, score.missed
     assert score.precision is not None and score.precision >= 0.90, score.spurious

@@ -24,7 +24,7 @@ def test_pipeline_is_blank_chinese_with_jieba_and_our_components():
     assert nlp.tokenizer.segmenter == "jieba"
     assert nlp.pipe_names == [
         "report_structure",
-        "sentencizer",
+        "clause_sentencizer",
         "commitment_detector",
         "commitment_attributes",
         "vagueness",

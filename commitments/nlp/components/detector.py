@@ -15,7 +15,6 @@ from spacy.tokens import Doc, Span
 from commitments.ingest.headings import heading_level, lead_at
 
 CLOSING = "。；;！!？?，,、 \t\n\u3000\xa0\r"
-SENTENCE_PUNCT = ["。", "；", ";", "！", "!", "？", "?"]
 HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 LEAD_LEVEL = 5
 PARAGRAPH_LEAD_MAX = 18

@@ -1,0 +1,193 @@
+"""Match commitments of plan year N against the review of year N: rank evidence, propose a status.
+
+Every score is a sum of named parts (see WEIGHTS) so that an analyst can read why a sentence was
+chosen. All pair scores of one plan/review pair come from a few matrix products: one embedding
+batch per document, one similarity matrix per pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from commitments.extraction import CommitmentSpan, SectionSpan
+from commitments.matching import embedding
+from commitments.matching.status import DONE_RE, FAILED_RE, PROGRESS_RE, propose_status
+from commitments.matching.terms import TermSpace, content_terms, corpus_clauses, coverage
+from commitments.matching.types import Evidence, MatchResult, ReviewUnit
+from commitments.matching.units import review_units
+from commitments.nlp.components.attributes import named_documents
+from commitments.nlp.targets import parse_targets
+
+# Weights of the score parts; a part's value (0..1) times its weight is its contribution.
+WEIGHTS = {
+    "terms": 0.40,  # shared key terms, weighted by rarity in the bureau's reports
+    "document": 0.25,  # the same 《document》
+    "target": 0.10,  # a reported figure in the unit and subject of a planned target
+    "topic": 0.08,  # the review heading agrees with the plan heading
+    "semantic": 0.30,  # sentence-embedding similarity
+    "outcome": 0.04,  # the sentence reports an outcome (done / under way / failed / a figure)
+}
+TOP_K = 3
+SEMANTIC_FLOOR = 0.2  # cosines below this say nothing; rescaled to 0..1 above it
+
+
+def review_sections_for(sections: Sequence[SectionSpan], *, year: int, period: str = "") -> list[int]:
+    """Indexes of the review sections that report on plan year `year`.
+
+    The full-year review of the year is preferred; a half-year plan (下半年) is matched against it
+    too. Without one, half-year and quarterly reviews of that year are used.
+    """
+    reviews = [(i, s) for i, s in enumerate(sections) if s.kind == "review" and s.year == year]
+    full_year = [i for i, s in reviews if s.period in ("", "全年")]
+    if full_year:
+        return full_year
+    later_parts = [i for i, s in reviews if s.period not in ("上半年",)] if period == "下半年" else []
+    return later_parts or [i for i, _ in reviews]
+
+
+def _doc_similarity(a: str, b: str) -> float:
+    grams_a = {a[i : i + 2] for i in range(len(a) - 1)}
+    grams_b = {b[i : i + 2] for i in range(len(b) - 1)}
+    if not grams_a or not grams_b:
+        return 0.0
+    return 2 * len(grams_a & grams_b) / (len(grams_a) + len(grams_b))
+
+
+def _document_part(documents: tuple[str, ...], unit_docs: tuple[str, ...], unit_text: str) -> float:
+    best = 0.0
+    for name in documents:
+        if name in unit_text:
+            return 1.0
+        for other in unit_docs:
+            best = max(best, _doc_similarity(name, other))
+    return best if best >= 0.6 else 0.0
+
+
+def _outcome_part(text: str) -> float:
+    if FAILED_RE.search(text) or parse_targets(text):
+        return 1.0
+    return 1.0 if DONE_RE.search(text) or PROGRESS_RE.search(text) else 0.0
+
+
+def _target_part(commitment: CommitmentSpan, unit_figures, unit_terms: set[str]) -> float:
+    if not commitment.targets or not unit_figures:
+        return 0.0
+    best = 0.0
+    for target in commitment.targets:
+        for figure in unit_figures:
+            if figure.unit != target.unit:
+                continue
+            subject = set(content_terms(target.subject)) if target.subject else set()
+            best = max(best, 1.0 if subject & unit_terms else 0.5)
+    return best
+
+
+def match_commitments(
+    commitments: Sequence[CommitmentSpan],
+    review_text: str,
+    review_sections: Sequence[SectionSpan],
+    *,
+    corpus: Sequence[str] = (),
+    use_embeddings: bool | None = None,
+) -> list[MatchResult]:
+    """One MatchResult per commitment, in order."""
+    units = review_units(review_text, review_sections)
+    if not commitments:
+        return []
+    if not units:
+        return [
+            MatchResult(*propose_status(vague=c.vague, targets=c.targets, evidence=[]), evidence=())
+            for c in commitments
+        ]
+    use_embeddings = embedding.embeddings_enabled() if use_embeddings is None else use_embeddings
+    parts = score_parts(commitments, units, corpus=corpus, use_embeddings=use_embeddings)
+    total = sum(WEIGHTS[name] * values for name, values in parts.items())
+    results = []
+    shared = _shared_terms(commitments, units, total)
+    for row, commitment in enumerate(commitments):
+        order = np.argsort(-total[row], kind="stable")[:TOP_K]
+        evidence = [
+            Evidence(
+                text=units[j].text,
+                start=units[j].start,
+                end=units[j].end,
+                section_index=units[j].section_index,
+                score=float(total[row, j]),
+                parts={name: float(WEIGHTS[name] * values[row, j]) for name, values in parts.items()},
+                shared_terms=shared.get((row, int(j)), ()),
+                figures=tuple(t.text for t in parse_targets(units[j].text)) if commitment.targets else (),
+            )
+            for j in order
+        ]
+        status, confidence, reason = propose_status(
+            vague=commitment.vague, targets=commitment.targets, evidence=evidence
+        )
+        results.append(MatchResult(status, confidence, reason, tuple(evidence)))
+    return results
+
+
+def score_parts(
+    commitments: Sequence[CommitmentSpan],
+    units: Sequence[ReviewUnit],
+    *,
+    corpus: Sequence[str] = (),
+    use_embeddings: bool = True,
+) -> dict[str, np.ndarray]:
+    """Each named part as an (n commitments, m units) matrix with values in [0, 1]."""
+    n, m = len(commitments), len(units)
+    commitment_terms = [content_terms(c.text) for c in commitments]
+    unit_terms = [content_terms(u.text) for u in units]
+    topic_terms = [content_terms(" ".join(c.topic_path)) for c in commitments]
+    unit_topic_terms = [content_terms(" ".join(u.topic_path)) for u in units]
+    space = TermSpace([*commitment_terms, *unit_terms, *(content_terms(c) for c in corpus_clauses(corpus))])
+    c_matrix, u_matrix = space.matrix(commitment_terms), space.matrix(unit_terms)
+
+    parts: dict[str, np.ndarray] = {}
+    # Coverage of the commitment's terms, softened by how much of the unit is about something else,
+    # so that a long sentence listing everything does not win by size alone.
+    recall = coverage(c_matrix, u_matrix, space.idf)
+    precision = coverage(u_matrix, c_matrix, space.idf).T
+    parts["terms"] = np.sqrt(recall * np.sqrt(np.clip(precision, 0, 1)))
+
+    documents = np.zeros((n, m), dtype=np.float32)
+    unit_docs = [named_documents(u.text) for u in units]
+    for i, commitment in enumerate(commitments):
+        if commitment.documents:
+            for j, unit in enumerate(units):
+                documents[i, j] = _document_part(commitment.documents, unit_docs[j], unit.text)
+    parts["document"] = documents
+
+    targets = np.zeros((n, m), dtype=np.float32)
+    unit_figures = [parse_targets(u.text) for u in units]
+    unit_term_sets = [set(t) for t in unit_terms]
+    for i, commitment in enumerate(commitments):
+        if commitment.targets:
+            for j in range(m):
+                targets[i, j] = _target_part(commitment, unit_figures[j], unit_term_sets[j])
+    parts["target"] = targets
+
+    parts["topic"] = coverage(space.matrix(topic_terms), space.matrix(unit_topic_terms), space.idf)
+
+    if use_embeddings:
+        similarity = embedding.encode([c.text for c in commitments]) @ embedding.encode([u.text for u in units]).T
+        parts["semantic"] = np.clip((similarity - SEMANTIC_FLOOR) / (1 - SEMANTIC_FLOOR), 0, 1)
+    else:
+        parts["semantic"] = np.zeros((n, m), dtype=np.float32)
+
+    outcome = np.array([_outcome_part(u.text) for u in units], dtype=np.float32)
+    # An outcome statement only counts where the sentence is about the commitment at all.
+    parts["outcome"] = np.minimum(np.broadcast_to(outcome, (n, m)), (parts["terms"] > 0.2).astype(np.float32))
+    return parts
+
+
+def _shared_terms(commitments, units, total) -> dict[tuple[int, int], tuple[str, ...]]:
+    """Shared terms of the top units only: they are what the analyst sees highlighted."""
+    shared = {}
+    for row, commitment in enumerate(commitments):
+        terms = content_terms(commitment.text)
+        for j in np.argsort(-total[row], kind="stable")[:TOP_K]:
+            unit_text = units[int(j)].text
+            shared[(row, int(j))] = tuple(t for t in terms if t in unit_text)
+    return shared
