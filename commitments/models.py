@@ -2,6 +2,9 @@
 
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
+
+from commitments.matching.types import STATUS_LABELS
 
 
 class Bureau(models.Model):
@@ -102,3 +105,123 @@ class Commitment(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class Evidence(models.Model):
+    """One of the (at most three) review passages the matching engine ranked for a commitment."""
+
+    commitment = models.ForeignKey(Commitment, verbose_name="承诺", on_delete=models.CASCADE, related_name="evidence")
+    section = models.ForeignKey(Section, verbose_name="回顾部分", on_delete=models.CASCADE, related_name="evidence_for")
+    rank = models.PositiveSmallIntegerField("名次", help_text="1 为最佳")
+    text = models.TextField("证据原文")
+    start = models.PositiveIntegerField("起始位置", help_text="在回顾所在报告正文中的位置")
+    end = models.PositiveIntegerField("结束位置")
+    score = models.FloatField("得分")
+    parts = models.JSONField("得分构成", default=dict, blank=True)
+    shared_terms = models.JSONField("共同关键词", default=list, blank=True)
+    figures = models.JSONField("对照数字", default=list, blank=True)
+    engine_version = models.CharField("匹配引擎版本", max_length=40, blank=True)
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "证据"
+        verbose_name_plural = "证据"
+        ordering = ["commitment", "rank"]
+        constraints = [models.UniqueConstraint(fields=["commitment", "rank"], name="evidence_unique_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.rank}. {self.text[:60]}"
+
+
+class Assessment(models.Model):
+    """The current verdict on a commitment: the machine's proposal until an analyst decides.
+
+    The latest machine proposal is always kept in the `machine_*` fields, so that a decision an analyst
+    took stays untouched by later runs while a disagreement still shows.
+    """
+
+    class Source(models.TextChoices):
+        MACHINE = "machine", "机器建议"
+        ANALYST = "analyst", "分析员确认"
+
+    class FailureReason(models.TextChoices):
+        NOT_BUDGETED = "not_budgeted", "未列入预算"
+        POLICY_CHANGE = "policy_change", "政策调整"
+        BEHIND_SCHEDULE = "behind_schedule", "进度滞后"
+        OTHER = "other", "其他"
+
+    STATUS_CHOICES = list(STATUS_LABELS.items())
+
+    commitment = models.OneToOneField(
+        Commitment, verbose_name="承诺", on_delete=models.CASCADE, related_name="assessment"
+    )
+    status = models.CharField("状态", max_length=20, choices=STATUS_CHOICES)
+    confidence = models.FloatField("置信度", default=0.0)
+    reason = models.TextField("理由", blank=True)
+    source = models.CharField("来源", max_length=10, choices=Source.choices, default=Source.MACHINE)
+    evidence_text = models.TextField("采用的证据", blank=True, help_text="分析员选定的证据，或机器的最佳证据")
+    note = models.TextField("备注", blank=True)
+    failure_reason = models.CharField("未完成原因", max_length=20, choices=FailureReason.choices, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="确认人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="confirmed_assessments",
+    )
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    engine_version = models.CharField("匹配引擎版本", max_length=40, blank=True)
+    machine_status = models.CharField("机器建议状态", max_length=20, choices=STATUS_CHOICES, blank=True)
+    machine_confidence = models.FloatField("机器置信度", null=True, blank=True)
+    machine_reason = models.TextField("机器理由", blank=True)
+    machine_disagrees = models.BooleanField(
+        "机器意见不同", default=False, help_text="分析员已确认，而最近一次机器匹配给出了不同的状态"
+    )
+    version = models.PositiveIntegerField("版本", default=1)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    history = HistoricalRecords(verbose_name="评估历史")
+
+    class Meta:
+        verbose_name = "评估"
+        verbose_name_plural = "评估"
+        ordering = ["commitment"]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()}：{self.commitment}"
+
+
+class MatchingRun(models.Model):
+    """One run of the matching service over a scope (a bureau, a plan year, or everything)."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "进行中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    scope_bureau = models.ForeignKey(
+        Bureau, verbose_name="范围：单位", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    scope_year = models.PositiveSmallIntegerField("范围：计划年份", null=True, blank=True)
+    engine_version = models.CharField("匹配引擎版本", max_length=40, blank=True)
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField("承诺总数", default=0)
+    done = models.PositiveIntegerField("已处理", default=0)
+    changed = models.PositiveIntegerField("有变化", default=0)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    error = models.TextField("错误", blank=True)
+
+    class Meta:
+        verbose_name = "匹配运行"
+        verbose_name_plural = "匹配运行"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        scope = "、".join(
+            filter(None, [str(self.scope_bureau or ""), f"{self.scope_year}年" if self.scope_year else ""])
+        )
+        return f"匹配 #{self.pk}（{scope or '全部'}）"
