@@ -285,14 +285,24 @@ def _import(
         return ImportOutcome(
             status="failed", source=source, reason=f"写入数据库失败（{type(exc).__name__}），详情见日志"
         )
+    notes = [w.split("：", 1)[1] for w in warnings]
+    if _match_after_import(report) is None:
+        notes.append("承诺匹配出错，详情见日志；导入不受影响，可稍后用 rematch 重新匹配")
     return ImportOutcome(
         status="imported",
         source=source,
         report=report,
-        reason="；".join(w.split("：", 1)[1] for w in warnings),
+        reason="；".join(notes),
         sections=sections,
         commitments=commitments,
     )
+
+
+def _match_after_import(report: Report):
+    # The new report may hold the review of an earlier plan, or a plan whose review is already here.
+    from commitments.matching_services import commitments_match_for_report
+
+    return commitments_match_for_report(report=report)
 
 
 def _existing_report(*, sha256: str, bureau_name: str | None) -> Report | None:
