@@ -1,0 +1,55 @@
+"""`manage.py rematch [--bureau NAME] [--year N]`: match stored plans against their reviews again."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.management.base import BaseCommand, CommandError
+
+from commitments.matching_services import commitments_match, matching_run_create
+from commitments.models import Bureau
+from commitments.services import InvalidYear, year_check
+
+logger = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = "将已导入的计划承诺与同一单位下一年的工作回顾重新匹配（分析员已确认的结论保持不变）"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bureau", help="只匹配这个单位（全称）")
+        parser.add_argument("--year", help="只匹配这个计划年份")
+
+    def handle(self, *args, bureau=None, year=None, **options):
+        try:
+            year = year_check(year)
+        except InvalidYear as exc:
+            raise CommandError(str(exc)) from None
+        scope = _bureau(bureau) if bureau else None
+        if scope is not None and scope.is_placeholder:
+            raise CommandError(f"“{scope.name}”是占位单位，其中的报告来自不同发布单位，不做匹配；请先更正报告的单位")
+
+        run = matching_run_create(bureau=scope, year=year)
+        try:
+            outcome = commitments_match(bureau=scope, year=year, run=run)
+        except Exception as exc:
+            logger.exception("rematch run %s failed", run.pk)
+            raise CommandError(f"匹配中断（{type(exc).__name__}: {exc}），已完成的计划部分已保存；详情见日志") from None
+
+        self.stdout.write(
+            f"匹配完成（运行 #{run.pk}）：计划—回顾 {outcome.pairs} 对，匹配承诺 {outcome.commitments} 条，"
+            f"其中有变化 {outcome.changed} 条；保留分析员结论 {outcome.skipped_analyst} 条；"
+            f"尚无回顾的承诺 {outcome.no_review} 条"
+        )
+        for name, plan_year, period in outcome.missing_reviews:
+            self.stdout.write(f"  {name} {plan_year}年{period}计划：尚未导入对应的工作回顾")
+
+
+def _bureau(name: str) -> Bureau:
+    name = name.strip()
+    try:
+        return Bureau.objects.get(name=name)
+    except Bureau.DoesNotExist:
+        similar = list(Bureau.objects.filter(name__icontains=name[:4]).values_list("name", flat=True)[:5])
+        hint = f"；相近的单位：{'、'.join(similar)}" if similar else "；用 import_reports 导入后会自动建立单位"
+        raise CommandError(f"没有名为“{name}”的单位{hint}") from None
