@@ -16,9 +16,11 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
 
-from commitments import selectors, services
-from commitments.models import Bureau, Commitment, Report, Section
+from commitments import matching_services, selectors, services
+from commitments.matching.types import STATUS_LABELS
+from commitments.models import Assessment, Bureau, Commitment, Evidence, MatchingRun, Report, Section
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +33,7 @@ class BureauAdmin(admin.ModelAdmin):
     list_filter = ("is_placeholder", "level")
     search_fields = ("name", "region")
     autocomplete_fields = ("parent",)
+    actions = ("rematch",)
 
     def get_queryset(self, request):
         return selectors.bureaus_with_counts()
@@ -38,6 +41,26 @@ class BureauAdmin(admin.ModelAdmin):
     @admin.display(description="报告数", ordering="report_count")
     def report_count(self, obj: Bureau) -> int:
         return obj.report_count
+
+    @admin.action(description="重新匹配", permissions=["change"])
+    def rematch(self, request: HttpRequest, queryset) -> None:
+        for bureau in queryset:
+            if bureau.is_placeholder:
+                messages.warning(request, f"{bureau}：占位单位的报告来自不同发布单位，不做匹配")
+                continue
+            run = matching_services.matching_run_create(bureau=bureau)
+            try:
+                outcome = matching_services.commitments_match(bureau=bureau, run=run)
+            except Exception:
+                logger.exception("rematch of bureau %s failed", bureau.pk)
+                messages.error(request, f"{bureau}：匹配出错，详情见日志")
+                continue
+            messages.success(
+                request,
+                f"{bureau}：计划—回顾 {outcome.pairs} 对，匹配承诺 {outcome.commitments} 条，"
+                f"有变化 {outcome.changed} 条，保留分析员结论 {outcome.skipped_analyst} 条，"
+                f"尚无回顾 {outcome.no_review} 条",
+            )
 
 
 class SectionInline(admin.TabularInline):
@@ -252,6 +275,7 @@ class SectionAdmin(admin.ModelAdmin):
 class PlanYearFilter(admin.SimpleListFilter):
     title = "计划年份"
     parameter_name = "plan_year"
+    year_field = "section__year"
 
     def lookups(self, request, model_admin):
         years = Section.objects.filter(kind=Section.Kind.PLAN).values_list("year", flat=True).distinct()
@@ -261,20 +285,72 @@ class PlanYearFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         value = self.value()
         if value == "unknown":
-            return queryset.filter(section__year__isnull=True)
+            return queryset.filter(**{f"{self.year_field}__isnull": True})
         if value:
-            return queryset.filter(section__year=value)
+            return queryset.filter(**{self.year_field: value})
         return queryset
+
+
+class AssessmentStatusFilter(admin.SimpleListFilter):
+    title = "状态"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [*STATUS_LABELS.items(), ("none", "未匹配")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "none":
+            return queryset.filter(assessment__isnull=True)
+        if value:
+            return queryset.filter(assessment__status=value)
+        return queryset
+
+
+class EvidenceInline(admin.TabularInline):
+    model = Evidence
+    fields = ("rank", "text", "score", "part_list", "section")
+    readonly_fields = fields
+    ordering = ("rank",)
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="得分构成")
+    def part_list(self, obj: Evidence) -> str:
+        return _score_parts(obj.parts)
 
 
 @admin.register(Commitment)
 class CommitmentAdmin(admin.ModelAdmin):
-    list_display = ("excerpt", "topic", "bureau", "plan_year", "vague", "document_list", "target_summary")
-    list_filter = (("section__report__bureau", admin.RelatedOnlyFieldListFilter), PlanYearFilter, "topic", "vague")
-    list_select_related = ("section__report__bureau",)
+    list_display = (
+        "excerpt",
+        "topic",
+        "bureau",
+        "plan_year",
+        "vague",
+        "document_list",
+        "target_summary",
+        "status_label",
+    )
+    list_filter = (
+        ("section__report__bureau", admin.RelatedOnlyFieldListFilter),
+        PlanYearFilter,
+        AssessmentStatusFilter,
+        "topic",
+        "vague",
+    )
+    list_select_related = ("section__report__bureau", "assessment")
     search_fields = ("text",)
+    inlines = (EvidenceInline,)
     fields = (
         "text",
+        "assessment_summary",
         "in_context",
         "section",
         "topic_trail",
@@ -307,6 +383,34 @@ class CommitmentAdmin(admin.ModelAdmin):
     @admin.display(description="计划年份", ordering="section__year")
     def plan_year(self, obj: Commitment) -> str:
         return f"{obj.section.year}年{obj.section.period}" if obj.section.year else f"未知{obj.section.period}"
+
+    @admin.display(description="状态", ordering="assessment__status")
+    def status_label(self, obj: Commitment) -> str:
+        assessment = _assessment_of(obj)
+        return assessment.get_status_display() if assessment else "未匹配"
+
+    @admin.display(description="评估")
+    def assessment_summary(self, obj: Commitment) -> str:
+        assessment = _assessment_of(obj)
+        if assessment is None:
+            return "未匹配（尚无对应年份的工作回顾，或尚未运行匹配）"
+        link = reverse("admin:commitments_assessment_change", args=[assessment.pk])
+        disagreement = (
+            format_html(
+                "<p>机器意见不同：{}（{}）</p>", assessment.get_machine_status_display(), assessment.machine_reason
+            )
+            if assessment.machine_disagrees
+            else ""
+        )
+        return format_html(
+            '<p><strong>{}</strong>（置信度 {}，{}）<a href="{}">详情与历史</a></p><p>理由：{}</p>{}',
+            assessment.get_status_display(),
+            f"{assessment.confidence:.2f}",
+            assessment.get_source_display(),
+            link,
+            assessment.reason or "-",
+            disagreement,
+        )
 
     @admin.display(description="文件")
     def document_list(self, obj: Commitment) -> str:
@@ -352,3 +456,119 @@ class CommitmentAdmin(admin.ModelAdmin):
             link,
             obj.section.report.title,
         )
+
+
+class AssessmentPlanYearFilter(PlanYearFilter):
+    year_field = "commitment__section__year"
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(SimpleHistoryAdmin):
+    """Read-only until the analysts' review queue (issue 4): decisions go through services."""
+
+    list_display = (
+        "commitment_excerpt",
+        "bureau",
+        "plan_year",
+        "status",
+        "confidence_display",
+        "source",
+        "machine_disagrees",
+    )
+    list_filter = (
+        "status",
+        "source",
+        "machine_disagrees",
+        ("commitment__section__report__bureau", admin.RelatedOnlyFieldListFilter),
+        AssessmentPlanYearFilter,
+    )
+    list_select_related = ("commitment__section__report__bureau",)
+    search_fields = ("commitment__text", "reason")
+    fieldsets = (
+        (None, {"fields": ("commitment", "status", "confidence", "reason", "source", "evidence_text")}),
+        ("分析员", {"fields": ("note", "failure_reason", "confirmed_by", "confirmed_at")}),
+        (
+            "最近一次机器匹配",
+            {
+                "fields": (
+                    "machine_status",
+                    "machine_confidence",
+                    "machine_reason",
+                    "machine_disagrees",
+                    "engine_version",
+                )
+            },
+        ),
+        (None, {"fields": ("version", "updated_at")}),
+    )
+    history_list_display = ("status", "source", "confidence", "machine_status")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="承诺", ordering="commitment__text")
+    def commitment_excerpt(self, obj: Assessment) -> str:
+        return _excerpt(obj.commitment.text)
+
+    @admin.display(description="单位", ordering="commitment__section__report__bureau__name")
+    def bureau(self, obj: Assessment) -> Bureau:
+        return obj.commitment.section.report.bureau
+
+    @admin.display(description="计划年份", ordering="commitment__section__year")
+    def plan_year(self, obj: Assessment) -> str:
+        section = obj.commitment.section
+        return f"{section.year}年{section.period}" if section.year else f"未知{section.period}"
+
+    @admin.display(description="置信度", ordering="confidence")
+    def confidence_display(self, obj: Assessment) -> str:
+        return f"{obj.confidence:.2f}"
+
+
+@admin.register(MatchingRun)
+class MatchingRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "state",
+        "progress",
+        "changed",
+        "engine_version",
+        "created_at",
+        "started_at",
+        "finished_at",
+    )
+    list_filter = ("state", "engine_version")
+    list_select_related = ("scope_bureau",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="进度")
+    def progress(self, obj: MatchingRun) -> str:
+        return f"{obj.done}/{obj.total}"
+
+
+def _assessment_of(commitment: Commitment) -> Assessment | None:
+    try:
+        return commitment.assessment
+    except Assessment.DoesNotExist:
+        return None
+
+
+def _excerpt(text: str) -> str:
+    return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS] + "…"
+
+
+def _score_parts(parts: dict) -> str:
+    return "、".join(f"{name} {value:.2f}" for name, value in parts.items() if value) or "-"
