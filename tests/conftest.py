@@ -61,3 +61,14 @@ def staff_user(db):
 def staff_client(client, staff_user):
     client.force_login(staff_user)
     return client
+
+
+@pytest.fixture
+def zhongshan_pair(db, seed, devset_dir):
+    """中山市民政局's 2022 plan (seed 001) and, imported after it, a review of 2022: matched on import."""
+    from commitments.services import report_import
+
+    plan = report_import(path=seed("001")).report
+    review = report_import(path=devset_dir / "zhongshan_2022_review.synthetic.txt", bureau_name="中山市民政局").report
+    assert plan.bureau == review.bureau
+    return plan, review
