@@ -7,6 +7,7 @@ batch per document, one similarity matrix per pair.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -14,9 +15,9 @@ import numpy as np
 from commitments.extraction import CommitmentSpan, SectionSpan
 from commitments.matching import embedding
 from commitments.matching.status import DONE_RE, FAILED_RE, PROGRESS_RE, propose_status
-from commitments.matching.terms import TermSpace, content_terms, corpus_clauses, coverage
+from commitments.matching.terms import Rarity, char_bigrams, content_terms, corpus_clauses, coverage
 from commitments.matching.types import Evidence, MatchResult, ReviewUnit
-from commitments.matching.units import review_units
+from commitments.matching.units import HAN_RE, review_units
 from commitments.nlp.components.attributes import named_documents
 from commitments.nlp.targets import parse_targets
 
@@ -30,6 +31,8 @@ WEIGHTS = {
     "outcome": 0.04,  # the sentence reports an outcome (done / under way / failed / a figure)
 }
 TOP_K = 3
+ACTION_COVER = 0.3  # share of a sub-action's term mass a review sentence must repeat to report on it
+ACTION_SPLIT_RE = re.compile(r"[，,]")
 SEMANTIC_FLOOR = 0.2  # cosines below this say nothing; rescaled to 0..1 above it
 
 
@@ -106,6 +109,7 @@ def match_commitments(
     total = sum(WEIGHTS[name] * values for name, values in parts.items())
     results = []
     shared = _shared_terms(commitments, units, total)
+    actions = action_reports(commitments, units, corpus=corpus)
     for row, commitment in enumerate(commitments):
         order = np.argsort(-total[row], kind="stable")[:TOP_K]
         evidence = [
@@ -122,7 +126,7 @@ def match_commitments(
             for j in order
         ]
         status, confidence, reason = propose_status(
-            vague=commitment.vague, targets=commitment.targets, evidence=evidence
+            vague=commitment.vague, targets=commitment.targets, evidence=evidence, action_units=actions[row]
         )
         results.append(MatchResult(status, confidence, reason, tuple(evidence)))
     return results
@@ -139,16 +143,21 @@ def score_parts(
     n, m = len(commitments), len(units)
     commitment_terms = [content_terms(c.text) for c in commitments]
     unit_terms = [content_terms(u.text) for u in units]
-    topic_terms = [content_terms(" ".join(c.topic_path)) for c in commitments]
-    unit_topic_terms = [content_terms(" ".join(u.topic_path)) for u in units]
-    space = TermSpace([*commitment_terms, *unit_terms, *(content_terms(c) for c in corpus_clauses(corpus))])
-    c_matrix, u_matrix = space.matrix(commitment_terms), space.matrix(unit_terms)
+    clauses = corpus_clauses(corpus)
+    words = Rarity([*commitment_terms, *unit_terms, *(content_terms(c) for c in clauses)])
+    commitment_grams = [char_bigrams(c.text) for c in commitments]
+    unit_grams = [char_bigrams(u.text) for u in units]
+    grams = Rarity([*commitment_grams, *unit_grams, *(char_bigrams(c) for c in clauses)])
 
     parts: dict[str, np.ndarray] = {}
     # Coverage of the commitment's terms, softened by how much of the unit is about something else,
     # so that a long sentence listing everything does not win by size alone.
-    recall = coverage(c_matrix, u_matrix, space.idf)
-    precision = coverage(u_matrix, c_matrix, space.idf).T
+    word_recall = coverage(commitment_terms, unit_terms, words)
+    word_precision = coverage(unit_terms, commitment_terms, words).T
+    gram_recall = coverage(commitment_grams, unit_grams, grams)
+    gram_precision = coverage(unit_grams, commitment_grams, grams).T
+    recall = (word_recall + gram_recall) / 2
+    precision = (word_precision + gram_precision) / 2
     parts["terms"] = np.sqrt(recall * np.sqrt(np.clip(precision, 0, 1)))
 
     documents = np.zeros((n, m), dtype=np.float32)
@@ -168,7 +177,9 @@ def score_parts(
                 targets[i, j] = _target_part(commitment, unit_figures[j], unit_term_sets[j])
     parts["target"] = targets
 
-    parts["topic"] = coverage(space.matrix(topic_terms), space.matrix(unit_topic_terms), space.idf)
+    topic_terms = [content_terms(" ".join(c.topic_path)) for c in commitments]
+    unit_topic_terms = [content_terms(" ".join(u.topic_path)) for u in units]
+    parts["topic"] = coverage(topic_terms, unit_topic_terms, words)
 
     if use_embeddings:
         similarity = embedding.encode([c.text for c in commitments]) @ embedding.encode([u.text for u in units]).T
@@ -180,6 +191,38 @@ def score_parts(
     # An outcome statement only counts where the sentence is about the commitment at all.
     parts["outcome"] = np.minimum(np.broadcast_to(outcome, (n, m)), (parts["terms"] > 0.2).astype(np.float32))
     return parts
+
+
+def sub_actions(text: str) -> list[str]:
+    """The comma-separated actions of a commitment ("修订…办法，出台…认定办法，建立…机制")."""
+    parts = [p.strip() for p in ACTION_SPLIT_RE.split(text)]
+    return [p for p in parts if len(HAN_RE.findall(p)) >= 4]
+
+
+def action_reports(commitments, units, *, corpus=()) -> list[list[str | None]]:
+    """Per commitment with two or more actions: the review sentence reporting each action, or None."""
+    owners, texts = [], []
+    for row, commitment in enumerate(commitments):
+        actions = sub_actions(commitment.text)
+        if len(actions) >= 2:
+            owners += [row] * len(actions)
+            texts += actions
+    reports: list[list[str | None]] = [[] for _ in commitments]
+    if not texts:
+        return reports
+    action_terms = [content_terms(t) for t in texts]
+    unit_terms = [content_terms(u.text) for u in units]
+    action_grams = [char_bigrams(t) for t in texts]
+    unit_grams = [char_bigrams(u.text) for u in units]
+    clauses = corpus_clauses(corpus)
+    words = Rarity([*action_terms, *unit_terms, *(content_terms(c) for c in clauses)])
+    grams = Rarity([*action_grams, *unit_grams, *(char_bigrams(c) for c in clauses)])
+    recall = (coverage(action_terms, unit_terms, words) + coverage(action_grams, unit_grams, grams)) / 2
+    best = recall.argmax(axis=1)
+    for k, row in enumerate(owners):
+        j = int(best[k])
+        reports[row].append(units[j].text if recall[k, j] >= ACTION_COVER else None)
+    return reports
 
 
 def _shared_terms(commitments, units, total) -> dict[tuple[int, int], tuple[str, ...]]:

@@ -19,6 +19,7 @@ from commitments.nlp.targets import parse_targets
 @registry.misc("commitments.status_cues.v1")
 def status_cues_v1() -> dict[str, list[str]]:
     return {
+        # The review says it did not happen (or not in time).
         "failed": [
             "尚未",
             "未能",
@@ -45,12 +46,14 @@ def status_cues_v1() -> dict[str, list[str]]:
             "搁置",
             "落空",
             "不到位",
-            "无公办",
             "尚无",
             "未列入",
             "未获",
             "未落实",
+            "不及预期",
+            "延至",
         ],
+        # Under way, drafted, piloted or planned for later: not done yet.
         "progress": [
             "启动",
             "正在",
@@ -60,31 +63,35 @@ def status_cues_v1() -> dict[str, list[str]]:
             "征求意见",
             "初稿",
             "草案",
+            "送审稿",
             "论证",
             "筹备",
-            "部分",
-            "基本",
-            "有序推进",
-            "稳步推进",
-            "加快推进",
+            "筹建",
+            "部分完成",
+            "部分实现",
             "推进中",
             "逐步",
             "开工",
             "在建",
-            "进展",
             "阶段性",
             "先行",
             "遴选",
-            "形成",
-            "待",
-            "筹建",
             "前期",
             "有待",
-            "继续推进",
-            "持续推进",
-            "一期",
+            "尚待",
+            "仍在",
+            "研究制定中",
             "成形",
+            "拟于",
+            "计划于",
+            "纳入20",
+            "可行性研究",
+            "封顶",
+            "方案设计",
+            "一期",
+            "首批",
         ],
+        # Done: the default reading of a review sentence that reports an action.
         "done": [
             "完成",
             "实现",
@@ -128,8 +135,20 @@ CUES = status_cues_v1()
 FAILED_RE = re.compile("|".join(map(re.escape, CUES["failed"])))
 PROGRESS_RE = re.compile("|".join(map(re.escape, CUES["progress"])))
 DONE_RE = re.compile("|".join(map(re.escape, CUES["done"])))
+CUE_RE = re.compile(
+    "|".join(f"(?P<{name}>{'|'.join(map(re.escape, sorted(CUES[name], key=len, reverse=True)))})" for name in CUES)
+)
 
-NO_EVIDENCE_BELOW = 0.34  # best evidence score under which the review is taken as silent
+
+def last_cue(text: str) -> tuple[str, str] | None:
+    """(kind, word) of the last status word in a sentence: "已完成起草…尚未出台" ends as failed."""
+    found = None
+    for match in CUE_RE.finditer(text):
+        found = (match.lastgroup, match.group(0))
+    return found
+
+
+NO_EVIDENCE_BELOW = 0.27  # best evidence score under which the review is taken as silent
 CLOSE_TO_BEST = 0.8  # other evidence within this share of the best also speaks for the status
 
 
@@ -148,10 +167,7 @@ def compare_target(target: Target, reported: Target) -> str:
     planned, actual = target.value, reported.value
     if planned is None or actual is None or planned == 0:
         return "met" if actual else "missed"
-    if target.comparator in ("<", "<="):
-        ratio = planned / actual if actual else 2.0
-    else:
-        ratio = actual / planned
+    ratio = (planned / actual if actual else 2.0) if target.comparator in ("<", "<=") else actual / planned
     if target.comparator == "~":
         ratio = min(ratio * 1.02, ratio + 0.02)  # 左右: a little under still counts
     if ratio >= 1.0 - 1e-9:
@@ -180,8 +196,18 @@ def check_targets(targets: tuple[Target, ...], evidence: list[Evidence]) -> list
     return checks
 
 
-def propose_status(*, vague: bool, targets: tuple[Target, ...], evidence: list[Evidence]) -> tuple[str, float, str]:
-    """(status, confidence, one-line Chinese reason) for one commitment."""
+def propose_status(
+    *,
+    vague: bool,
+    targets: tuple[Target, ...],
+    evidence: list[Evidence],
+    action_units: list[str | None] = (),
+) -> tuple[str, float, str]:
+    """(status, confidence, one-line Chinese reason) for one commitment.
+
+    `action_units` holds, for each sub-action of the commitment (its comma-separated actions),
+    the review sentence that best reports it, or None when the review is silent about it.
+    """
     best = evidence[0] if evidence else None
     best_score = best.score if best else 0.0
     if best is None or best_score < NO_EVIDENCE_BELOW:
@@ -192,15 +218,9 @@ def propose_status(*, vague: bool, targets: tuple[Target, ...], evidence: list[E
     if vague:
         return "unverifiable", 0.6, f"表述笼统，无法核验；最相关的回顾表述：“{_short(best.text)}”"
 
+    strength = min(1.0, best_score / 0.6)
     support = [ev for ev in evidence if ev.score >= CLOSE_TO_BEST * best_score]
     checks = check_targets(targets, support)
-    best_text = best.text
-    failed = FAILED_RE.search(best_text)
-    progress = PROGRESS_RE.search(best_text)
-    done = DONE_RE.search(best_text)
-    others_done = any(DONE_RE.search(ev.text) and not FAILED_RE.search(ev.text) for ev in support[1:])
-    strength = min(1.0, best_score / 0.8)
-
     if checks:
         outcomes = {c.outcome for c in checks}
         detail = "；".join(c.describe() for c in checks)
@@ -213,25 +233,41 @@ def propose_status(*, vague: bool, targets: tuple[Target, ...], evidence: list[E
         else:
             status, confidence = "partial", 0.5 + 0.3 * strength
         return status, round(confidence, 3), f"{STATUS_LABELS[status]}：{detail}"
+
+    sentences = list(dict.fromkeys([best.text, *(ev.text for ev in support[1:]), *filter(None, action_units)]))
+    cues = {text: last_cue(text) for text in sentences}
+    failed = [(t, c[1]) for t, c in cues.items() if c and c[0] == "failed"]
+    progress = [(t, c[1]) for t, c in cues.items() if c and c[0] == "progress"]
+    done = [(t, c[1]) for t, c in cues.items() if c and c[0] == "done"]
+    silent = [u for u in action_units if u is None]
+
     if failed:
-        if others_done or (done and done.start() < failed.start() and progress is None):
-            status, cue, confidence = "partial", failed.group(0), 0.5 + 0.3 * strength
-        else:
-            status, cue, confidence = "not_fulfilled", failed.group(0), 0.55 + 0.35 * strength
-        return status, round(confidence, 3), f"{STATUS_LABELS[status]}：回顾称“{_short(best_text)}”（“{cue}”）"
-    if progress and not (done and others_done):
+        text, word = failed[0]
+        if done or progress:
+            return (
+                "partial",
+                round(0.5 + 0.3 * strength, 3),
+                f"部分完成：有进展，但回顾也称“{_short(text)}”（“{word}”）",
+            )
+        return "not_fulfilled", round(0.55 + 0.35 * strength, 3), f"未完成：回顾称“{_short(text)}”（“{word}”）"
+    best_cue = cues.get(best.text)
+    if progress and (best_cue is None or best_cue[0] == "progress" or len(action_units) > 1):
+        text, word = progress[0]
+        return "partial", round(0.5 + 0.3 * strength, 3), f"部分完成：回顾只说到进展（“{word}”）：“{_short(text)}”"
+    if len(action_units) >= 2 and len(silent) * 2 > len(action_units):
+        covered = len(action_units) - len(silent)
         return (
             "partial",
-            round(0.5 + 0.3 * strength, 3),
-            f"部分完成：回顾只说到进展（“{progress.group(0)}”）：“{_short(best_text)}”",
+            round(0.45 + 0.25 * strength, 3),
+            f"部分完成：{len(action_units)}项举措中回顾只提到{covered}项：“{_short(best.text)}”",
         )
-    if done:
+    if best_cue:
         return (
             "fulfilled",
             round(0.5 + 0.4 * strength, 3),
-            f"已完成：回顾称“{_short(best_text)}”（“{done.group(0)}”）",
+            f"已完成：回顾称“{_short(best.text)}”（“{best_cue[1]}”）",
         )
-    return "fulfilled", round(0.35 + 0.3 * strength, 3), f"已完成（依据较弱）：回顾提到“{_short(best_text)}”"
+    return "fulfilled", round(0.35 + 0.3 * strength, 3), f"已完成（依据较弱）：回顾提到“{_short(best.text)}”"
 
 
 def _short(text: str, limit: int = 40) -> str:

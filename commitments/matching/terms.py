@@ -1,8 +1,9 @@
 """Key terms and their rarity: the lexical half of the evidence score.
 
-Terms are jieba words of two or more characters with at least one Han character; weights are
-inverse document frequencies over the clauses of the bureau's own reports, so that words every
-report repeats (工作, 推进, 全市) weigh little and the rare ones (适老化, 界桩) decide.
+Two views of the same text, because jieba segments one phrase differently in two sentences
+(居民收入 / 居民人均可支配收入): words of two or more characters, and Han character bigrams.
+Weights are inverse document frequencies over the clauses of the bureau's own reports, so that
+words every report repeats (工作, 推进, 全市) weigh little and the rare ones (适老化, 界桩) decide.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 from commitments.nlp.pipeline import get_pipeline
 
 HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+HAN_RUN_RE = re.compile(r"[\u4e00-\u9fff]+")
 CLAUSE_SPLIT_RE = re.compile(r"[。；;！!？?\n]+")
 # Function words and report boilerplate that jieba keeps as words but carry no topic.
 STOP_TERMS = frozenset(
@@ -101,51 +103,60 @@ STOP_TERMS = frozenset(
 
 def content_terms(text: str) -> list[str]:
     """The words of `text` that can say what it is about, in order, without repeats."""
-    tokens = get_pipeline().tokenizer(text)
     seen: dict[str, None] = {}
-    for token in tokens:
+    for token in get_pipeline().tokenizer(text):
         word = token.text
         if len(word) >= 2 and HAN_RE.search(word) and word not in STOP_TERMS:
             seen.setdefault(word, None)
     return list(seen)
 
 
-class TermSpace:
-    """A vocabulary with IDF weights, turning texts into rows of a sparse-enough 0/1 matrix."""
+def char_bigrams(text: str) -> list[str]:
+    grams: dict[str, None] = {}
+    for run in HAN_RUN_RE.findall(text):
+        for i in range(len(run) - 1):
+            grams.setdefault(run[i : i + 2], None)
+    return list(grams)
 
-    def __init__(self, documents: Iterable[Sequence[str]]):
+
+class Rarity:
+    """Inverse document frequency of terms over a set of clauses."""
+
+    def __init__(self, documents: Iterable[Iterable[str]]):
         df: dict[str, int] = {}
         n = 0
         for terms in documents:
             n += 1
             for term in set(terms):
                 df[term] = df.get(term, 0) + 1
-        self.index = {term: i for i, term in enumerate(sorted(df))}
-        self.idf = np.ones(len(self.index), dtype=np.float32)
-        for term, i in self.index.items():
-            self.idf[i] = math.log((n + 1) / (df[term] + 1)) + 1.0
-
-    def matrix(self, term_lists: Sequence[Sequence[str]]) -> np.ndarray:
-        m = np.zeros((len(term_lists), len(self.index)), dtype=np.float32)
-        for row, terms in enumerate(term_lists):
-            for term in terms:
-                i = self.index.get(term)
-                if i is not None:
-                    m[row, i] = 1.0
-        return m
+        self.n = n
+        self.df = df
 
     def weight(self, term: str) -> float:
-        i = self.index.get(term)
-        return float(self.idf[i]) if i is not None else 0.0
+        return math.log((self.n + 1) / (self.df.get(term, 0) + 1)) + 1.0
+
+
+def coverage(queries: Sequence[Sequence[str]], targets: Sequence[Sequence[str]], rarity: Rarity) -> np.ndarray:
+    """Share of each query's rarity mass found in each target: an (n, m) matrix in [0, 1].
+
+    Only terms that occur on both sides get a column, which keeps the matrices small.
+    """
+    shared = sorted(set().union(*map(set, queries)) & set().union(*map(set, targets))) if queries and targets else []
+    index = {term: i for i, term in enumerate(shared)}
+    idf = np.array([rarity.weight(t) for t in shared], dtype=np.float32)
+    q = np.zeros((len(queries), len(shared)), dtype=np.float32)
+    t = np.zeros((len(targets), len(shared)), dtype=np.float32)
+    for row, terms in enumerate(queries):
+        for term in terms:
+            if term in index:
+                q[row, index[term]] = 1.0
+    for row, terms in enumerate(targets):
+        for term in terms:
+            if term in index:
+                t[row, index[term]] = 1.0
+    mass = np.array([sum(rarity.weight(term) for term in terms) or 1.0 for terms in queries], dtype=np.float32)
+    return ((q * idf) @ t.T) / mass[:, None]
 
 
 def corpus_clauses(texts: Iterable[str]) -> list[str]:
     return [c for text in texts for c in CLAUSE_SPLIT_RE.split(text) if HAN_RE.search(c)]
-
-
-def coverage(query: np.ndarray, target: np.ndarray, idf: np.ndarray) -> np.ndarray:
-    """Share of each query row's IDF mass found in each target row: an (n, m) matrix in [0, 1]."""
-    weighted = query * idf
-    mass = weighted.sum(axis=1, keepdims=True)
-    mass[mass == 0] = 1.0
-    return (weighted @ target.T) / mass

@@ -38,6 +38,8 @@ def review_units(text: str, sections: Sequence[SectionSpan]) -> list[ReviewUnit]
                     for deeper in [k for k in topics if k >= heading.level]:
                         del topics[deeper]
                     topics[heading.level] = heading.title
+                    if heading.end >= b or heading.level <= 2:
+                        continue  # a heading sums up; the sentences under it are the evidence
                     a = heading.body_start
                 else:
                     lead_end = lead_at(body, a)

@@ -53,4 +53,5 @@ class Vagueness:
             return True  # "坚持以…为指引": the guiding line, not a task
         if rhetoric >= 2 and concrete < 2:
             return True
-        return hard_verbs + concrete == 0
+        # "加强X" alone: a review can still report on X, so it stays checkable unless it is rhetoric.
+        return hard_verbs + concrete == 0 and rhetoric >= 1
