@@ -293,7 +293,8 @@ def _results_save(
             assessment = assessments.get(commitment.pk)
             if assessment is not None and assessment.source == Assessment.Source.ANALYST:
                 analyst += 1
-            best = result.evidence[0].text if result.evidence else ""
+            # A "silent review" verdict has candidates but no evidence: nothing to show as adopted.
+            best = result.evidence[0].text if result.evidence and result.status != "no_evidence" else ""
             assessment_changed = _assessment_save(commitment, assessment, result, best)
             changed += evidence_changed or assessment_changed
         Evidence.objects.filter(commitment_id__in=stale).delete()
