@@ -93,20 +93,22 @@ def test_attributes_documents_targets_actions_deadline(nlp):
     assert span._.deadline == "2022年底"
 
 
-def test_vagueness_flags_rhetoric_and_soft_improvement_only(nlp):
+def test_vagueness_flags_rhetoric_and_judgements_but_not_checkable_tasks(nlp):
     found = dict(
         (t, v)
         for t, _, v in commitments_of(
             nlp,
             "坚持以习近平新时代中国特色社会主义思想为指引,弘扬伟大建党精神。"
             "加强养老服务人才队伍建设。"
+            "层层压实党建工作责任,把民政系统各级党组织锻造得更加坚强有力。"
             "抓好项目建设是稳增长的保障。"
             "开展养老服务领域防范化解诈骗与非法集资风险专项行动。"
             "实现全市镇街未成年人保护工作站100%全覆盖。",
         )
     )
     assert found["坚持以习近平新时代中国特色社会主义思想为指引,弘扬伟大建党精神"] is True
-    assert found["加强养老服务人才队伍建设"] is True
+    assert found["加强养老服务人才队伍建设"] is False  # a review can still report on it
+    assert found["层层压实党建工作责任,把民政系统各级党组织锻造得更加坚强有力"] is True
     assert found["抓好项目建设是稳增长的保障"] is True
     assert found["开展养老服务领域防范化解诈骗与非法集资风险专项行动"] is False
     assert found["实现全市镇街未成年人保护工作站100%全覆盖"] is False
@@ -132,3 +134,13 @@ def test_long_sections_are_read_in_chunks_that_keep_their_topics(monkeypatch):
     assert [(c.text, c.start, c.topic_path) for c in chunked] == [(c.text, c.start, c.topic_path) for c in whole]
     assert chunked[-2].topic_path == ("养老服务",)
     assert chunked[-1].topic_path == ("社会救助",)
+
+
+def test_a_list_opened_after_a_colon_inside_a_paragraph(nlp):
+    text = "我就全年工作强调以下几点: 一是要全面强化党建。党的领导是根本。民政部门要开展专项行动。二是召开全县民政工作会议。"
+    found = commitments_of(nlp, text)
+    assert [(t, p) for t, p, _ in found] == [
+        ("党的领导是根本", ("要全面强化党建",)),
+        ("民政部门要开展专项行动", ("要全面强化党建",)),
+        ("召开全县民政工作会议", ()),
+    ]

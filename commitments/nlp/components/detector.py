@@ -99,7 +99,7 @@ class CommitmentDetector:
             body = text[body_start:end]
             if len(HAN_RE.findall(body)) < self.min_han or ADDRESS_RE.match(text[start:end]):
                 continue
-            if body.endswith(("：", ":")) and not same_paragraph_next:
+            if body.endswith(("：", ":")) and (not same_paragraph_next or next_is_marker):
                 continue  # "今年要突出抓好十个方面的工作：" introduces the list that follows
             if level is not None and elaborated:
                 self._set_topic(topics, level, body)

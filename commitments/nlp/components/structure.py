@@ -21,6 +21,8 @@ from commitments.ingest.headings import heading_level, lead_at
 SENTENCE_END = "。；;！!？?"
 BREAK_AFTER = SENTENCE_END + "：:”」』)）"
 WRAP_MIN_LINE = 50  # a line this long that stops mid-sentence was wrapped, not ended
+# "强调以下几点: 一是…": a list that starts inside a paragraph, after a colon.
+INLINE_LIST_RE = re.compile(r"[：:][ \t\u3000]*(?=[一二三四五六七八九十]{1,3}是|第[一二三四五六七八九十]{1,3}[，,、]|[（(][一二三四五六七八九十\d]{1,3}[）)])")
 PAGE_NUMBER_RE = re.compile(r"\d{1,3}、(?=[。，,；;、\u4e00-\u9fff“])")
 _WS = " \t\u3000\xa0\r"
 
@@ -108,6 +110,7 @@ class ReportStructure:
         doc._.headings = headings
         doc._.skipped_chars = skipped
         boundaries = set(paragraph_starts) | {h.end for h in headings}
+        boundaries |= {m.end() for m in INLINE_LIST_RE.finditer(doc.text)}
         token_starts = doc.to_array([IDX])
         sent_starts = doc.to_array([SENT_START])  # all 0 here: left to the sentencizer
         for boundary in boundaries:
