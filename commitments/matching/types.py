@@ -15,6 +15,16 @@ STATUS_LABELS = {
     "unverifiable": "无法核验",
 }
 
+# Names of the score parts as analysts read them.
+PART_LABELS = {
+    "terms": "关键词",
+    "document": "同名文件",
+    "target": "目标数值",
+    "topic": "主题一致",
+    "semantic": "语义相似",
+    "outcome": "结果表述",
+}
+
 
 @dataclass(frozen=True)
 class ReviewUnit:

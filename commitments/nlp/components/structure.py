@@ -22,7 +22,9 @@ SENTENCE_END = "。；;！!？?"
 BREAK_AFTER = SENTENCE_END + "：:”」』)）"
 WRAP_MIN_LINE = 50  # a line this long that stops mid-sentence was wrapped, not ended
 # "强调以下几点: 一是…": a list that starts inside a paragraph, after a colon.
-INLINE_LIST_RE = re.compile(r"[：:][ \t\u3000]*(?=[一二三四五六七八九十]{1,3}是|第[一二三四五六七八九十]{1,3}[，,、]|[（(][一二三四五六七八九十\d]{1,3}[）)])")
+INLINE_LIST_RE = re.compile(
+    r"[：:][ \t\u3000]*(?=[一二三四五六七八九十]{1,3}是|第[一二三四五六七八九十]{1,3}[，,、]|[（(][一二三四五六七八九十\d]{1,3}[）)])"
+)
 PAGE_NUMBER_RE = re.compile(r"\d{1,3}、(?=[。，,；;、\u4e00-\u9fff“])")
 _WS = " \t\u3000\xa0\r"
 
