@@ -134,21 +134,49 @@ def report_reextract(*, report: Report) -> ReextractOutcome:
     """Replace a report's sections and commitments with what the current engine finds.
 
     Used when the engine changes. Engine errors propagate (the caller, a job, retries); the old rows
-    stay until the new ones are ready.
+    stay until the new ones are ready. A commitment whose text is found again keeps its row, and so
+    its assessment and history; one that an analyst decided and that the engine no longer finds is
+    kept too, under the new plan section of its year, and the report says so.
     """
     result = engine.analyse_text(report.text, title=report.title, year=report.year)
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)
-        report.sections.all().delete()
-        sections, commitments = _extraction_save(report, result)
+        old_sections = list(report.sections.all())
+        old = {
+            (c.section.kind, c.section.year, c.text): c
+            for c in Commitment.objects.filter(section__report=report).select_related("section", "assessment")
+        }
+        sections, commitments, kept = _extraction_save(report, result, reuse=dict(old))
+        gone = [c for c in old.values() if c.pk not in kept]
+        orphans = [c for c in gone if getattr(getattr(c, "assessment", None), "source", "") == "analyst"]
+        Commitment.objects.filter(pk__in=[c.pk for c in gone if c not in orphans]).delete()
+        notes = _orphans_keep(report, orphans)
+        Section.objects.filter(pk__in=[s.pk for s in old_sections]).exclude(commitments__isnull=False).delete()
         if report.year is None:
             report.year = result.report_year
         report.warnings = [w for w in report.warnings if not w.startswith(ENGINE_WARNING)] + [
-            ENGINE_WARNING + w for w in result.warnings
+            ENGINE_WARNING + w for w in [*result.warnings, *notes]
         ]
         report.engine_version = engine.ENGINE_VERSION
         report.save(update_fields=["year", "warnings", "engine_version"])
     return ReextractOutcome(report=report, sections=sections, commitments=commitments)
+
+
+def _orphans_keep(report: Report, orphans: list[Commitment]) -> list[str]:
+    """Analyst-decided commitments the engine no longer finds: moved under a current section, never lost."""
+    notes = []
+    for commitment in orphans:
+        home = (
+            report.sections.filter(kind=commitment.section.kind, year=commitment.section.year)
+            .exclude(pk=commitment.section_id)
+            .order_by("order")
+            .first()
+        )
+        if home is not None:
+            commitment.section = home
+            commitment.save(update_fields=["section"])
+        notes.append(f"重新抽取后原文中未再识别出“{commitment.text[:30]}”，已保留分析员结论")
+    return notes
 
 
 def report_files_collect(paths: Iterable[str | Path]) -> list[Path]:
@@ -272,7 +300,7 @@ def _import(
                 imported_by=imported_by,
                 engine_version=engine.ENGINE_VERSION,
             )
-            sections, commitments = _extraction_save(report, result)
+            sections, commitments, _ = _extraction_save(report, result)
     except IntegrityError:
         # The same content arrived meanwhile (another import of the same file): not a failure.
         existing = _existing_report(sha256=sha256, bureau_name=name or PLACEHOLDER_BUREAU)
@@ -333,7 +361,11 @@ def _bureau_for(name: str | None) -> Bureau:
     return bureau
 
 
-def _extraction_save(report: Report, result: engine.Extraction) -> tuple[int, int]:
+def _extraction_save(
+    report: Report, result: engine.Extraction, *, reuse: dict | None = None
+) -> tuple[int, int, set[int]]:
+    """Write sections and commitments; `reuse` maps (kind, year, text) to rows to update in place."""
+    reuse = reuse or {}
     sections = [
         Section.objects.create(
             report=report,
@@ -347,25 +379,28 @@ def _extraction_save(report: Report, result: engine.Extraction) -> tuple[int, in
         )
         for index, span in enumerate(result.sections)
     ]
-    commitments = Commitment.objects.bulk_create(
-        Commitment(
-            section=sections[span.section_index],
-            order=order,
-            text=span.text,
-            topic=span.topic[:300],
-            topic_path=list(span.topic_path),
-            start=span.start,
-            end=span.end,
-            documents=list(span.documents),
-            targets=[target.as_dict() for target in span.targets],
-            actions=list(span.actions),
-            deadline=(span.deadline or "")[:100],
-            vague=span.vague,
-            engine_version=engine.ENGINE_VERSION,
-        )
-        for order, span in enumerate(result.commitments)
-    )
-    return len(sections), len(commitments)
+    fresh, updated = [], []
+    for order, span in enumerate(result.commitments):
+        section = sections[span.section_index]
+        row = reuse.pop((section.kind, section.year, span.text), None) or Commitment()
+        row.section = section
+        row.order = order
+        row.text = span.text
+        row.topic = span.topic[:300]
+        row.topic_path = list(span.topic_path)
+        row.start, row.end = span.start, span.end
+        row.documents = list(span.documents)
+        row.targets = [target.as_dict() for target in span.targets]
+        row.actions = list(span.actions)
+        row.deadline = (span.deadline or "")[:100]
+        row.vague = span.vague
+        row.engine_version = engine.ENGINE_VERSION
+        (updated if row.pk else fresh).append(row)
+    Commitment.objects.bulk_create(fresh)
+    fields = ["section", "order", "text", "topic", "topic_path", "start", "end", "documents", "targets"]
+    fields += ["actions", "deadline", "vague", "engine_version"]
+    Commitment.objects.bulk_update(updated, fields, batch_size=500)
+    return len(sections), len(fresh) + len(updated), {row.pk for row in updated}
 
 
 def _visible(path: Path) -> bool:

@@ -167,7 +167,7 @@ def test_a_failure_while_saving_rolls_back_every_row(seed, monkeypatch):
     assert row_counts() == (0, 0, 0, 0)
 
 
-def test_reextract_replaces_sections_and_commitments(seed):
+def test_reextract_keeps_the_rows_of_commitments_found_again(seed):
     report = services.report_import(path=seed("003")).report
     old_ids = set(Commitment.objects.filter(section__report=report).values_list("pk", flat=True))
     counts = row_counts()
@@ -176,7 +176,7 @@ def test_reextract_replaces_sections_and_commitments(seed):
 
     new_ids = set(Commitment.objects.filter(section__report=report).values_list("pk", flat=True))
     assert row_counts() == counts
-    assert outcome.commitments == len(new_ids) and not old_ids & new_ids
+    assert outcome.commitments == len(new_ids) and old_ids == new_ids
 
 
 def test_reextract_keeps_the_old_rows_when_the_engine_fails(seed, monkeypatch):
