@@ -29,8 +29,13 @@ WEIGHTS = {
     "topic": 0.08,  # the review heading agrees with the plan heading
     "semantic": 0.30,  # sentence-embedding similarity
     "outcome": 0.04,  # the sentence reports an outcome (done / under way / failed / a figure)
+    "span": -0.06,  # the sentence sums up several years (五年来…), not the plan's year
 }
+MULTI_YEAR_RE = re.compile(
+    r"[两三四五]年来|[两三四五]年共|[两三四五]年累计|五年间|十[一二三四五六七八九]五[”\"]?(?:期间|时期|以来)|(?:19|20)\d{2}年以来|是(?:19|20)\d{2}年的"
+)
 TOP_K = 3
+WINDOW = 2  # comma-clauses per passage inside a long sentence
 ACTION_COVER = 0.3  # share of a sub-action's term mass a review sentence must repeat to report on it
 ACTION_SPLIT_RE = re.compile(r"[，,]")
 SEMANTIC_FLOOR = 0.2  # cosines below this say nothing; rescaled to 0..1 above it
@@ -150,15 +155,18 @@ def score_parts(
     grams = Rarity([*commitment_grams, *unit_grams, *(char_bigrams(c) for c in clauses)])
 
     parts: dict[str, np.ndarray] = {}
-    # Coverage of the commitment's terms, softened by how much of the unit is about something else,
-    # so that a long sentence listing everything does not win by size alone.
-    word_recall = coverage(commitment_terms, unit_terms, words)
-    word_precision = coverage(unit_terms, commitment_terms, words).T
-    gram_recall = coverage(commitment_grams, unit_grams, grams)
-    gram_precision = coverage(unit_grams, commitment_grams, grams).T
-    recall = (word_recall + gram_recall) / 2
-    precision = (word_precision + gram_precision) / 2
-    parts["terms"] = np.sqrt(recall * np.sqrt(np.clip(precision, 0, 1)))
+    # Coverage of the commitment's terms, softened by how much of the passage is about something
+    # else. Passages are the unit and its runs of up to WINDOW comma-clauses: a long sentence
+    # reporting ten things is judged by the part that reports this one.
+    windows, owners = unit_windows(units)
+    window_terms = [content_terms(w) for w in windows]
+    window_grams = [char_bigrams(w) for w in windows]
+    recall = (coverage(commitment_terms, window_terms, words) + coverage(commitment_grams, window_grams, grams)) / 2
+    precision = (
+        coverage(window_terms, commitment_terms, words).T + coverage(window_grams, commitment_grams, grams).T
+    ) / 2
+    by_window = np.sqrt(recall * np.sqrt(np.clip(precision, 0, 1)))
+    parts["terms"] = np.maximum.reduceat(by_window, np.searchsorted(owners, np.arange(m)), axis=1)
 
     documents = np.zeros((n, m), dtype=np.float32)
     unit_docs = [named_documents(u.text) for u in units]
@@ -187,10 +195,26 @@ def score_parts(
     else:
         parts["semantic"] = np.zeros((n, m), dtype=np.float32)
 
+    span = np.array([1.0 if MULTI_YEAR_RE.search(u.text) else 0.0 for u in units], dtype=np.float32)
+    parts["span"] = np.broadcast_to(span, (n, m))
     outcome = np.array([_outcome_part(u.text) for u in units], dtype=np.float32)
     # An outcome statement only counts where the sentence is about the commitment at all.
     parts["outcome"] = np.minimum(np.broadcast_to(outcome, (n, m)), (parts["terms"] > 0.2).astype(np.float32))
     return parts
+
+
+def unit_windows(units: Sequence[ReviewUnit]) -> tuple[list[str], np.ndarray]:
+    """Each unit whole, then its runs of up to WINDOW comma-separated pieces; with the owning unit."""
+    windows, owners = [], []
+    for j, unit in enumerate(units):
+        windows.append(unit.text)
+        owners.append(j)
+        pieces = [p for p in ACTION_SPLIT_RE.split(unit.text) if p.strip()]
+        if len(pieces) > WINDOW:
+            for k in range(len(pieces) - WINDOW + 1):
+                windows.append("，".join(pieces[k : k + WINDOW]))
+                owners.append(j)
+    return windows, np.asarray(owners)
 
 
 def sub_actions(text: str) -> list[str]:

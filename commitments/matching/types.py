@@ -23,6 +23,7 @@ PART_LABELS = {
     "topic": "主题一致",
     "semantic": "语义相似",
     "outcome": "结果表述",
+    "span": "多年合计",
 }
 
 
