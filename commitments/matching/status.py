@@ -179,19 +179,40 @@ def _same_unit(a: Target, b: Target) -> bool:
     return a.unit == b.unit or {a.unit, b.unit} <= {"人", "人次", "万人次"}
 
 
+def _bigrams(text: str) -> set[str]:
+    han = "".join(ch for ch in text if "\u4e00" <= ch <= "\u9fff")
+    return {han[i : i + 2] for i in range(len(han) - 1)}
+
+
+# Words that say a figure is money spent, not the thing achieved: compared only with money spent.
+INPUT_RE = re.compile(r"投资|资金|投入|拨付|支出")
+
+
+def _comparable(target: Target, reported: Target, sentence: str) -> bool:
+    """Same unit, and the figures are about the same thing (their subjects share words)."""
+    if not _same_unit(target, reported):
+        return False
+    if bool(INPUT_RE.search(target.subject)) != bool(INPUT_RE.search(reported.subject)):
+        return False
+    planned = _bigrams(target.subject) - {"全市", "全县", "全区", "年内", "全年", "力争"}
+    if not planned:
+        return True
+    return bool(planned & _bigrams(reported.subject)) or bool(planned & _bigrams(sentence[:60]))
+
+
 def check_targets(targets: tuple[Target, ...], evidence: list[Evidence]) -> list[TargetCheck]:
-    """For each planned figure, the best-matching reported figure in the evidence, compared."""
+    """For each planned figure, the best comparable reported figure in the evidence, compared."""
     checks = []
-    reported = [t for ev in evidence for t in parse_targets(ev.text)]
+    reported = [(t, ev.text) for ev in evidence for t in parse_targets(ev.text)]
     for target in targets:
-        candidates = [r for r in reported if _same_unit(target, r)]
+        candidates = [r for r, sentence in reported if _comparable(target, r, sentence)]
         if target.comparator in ("+", "-"):
             growth = [r for r in candidates if r.comparator == target.comparator]
             candidates = growth or candidates
         if not candidates:
             continue
-        subject_chars = set(target.subject)
-        best = max(candidates, key=lambda r: len(subject_chars & set(r.subject)))
+        planned = _bigrams(target.subject)
+        best = max(candidates, key=lambda r: len(planned & _bigrams(r.subject)))
         checks.append(TargetCheck(target, best, compare_target(target, best)))
     return checks
 
@@ -221,18 +242,8 @@ def propose_status(
     strength = min(1.0, best_score / 0.6)
     support = [ev for ev in evidence if ev.score >= CLOSE_TO_BEST * best_score]
     checks = check_targets(targets, support)
-    if checks:
-        outcomes = {c.outcome for c in checks}
-        detail = "；".join(c.describe() for c in checks)
-        if outcomes == {"met"}:
-            status, confidence = "fulfilled", 0.6 + 0.35 * strength
-        elif "met" in outcomes or "near" in outcomes:
-            status, confidence = "partial", 0.55 + 0.3 * strength
-        elif any(c.target.comparator in ("+", "-") for c in checks):
-            status, confidence = "not_fulfilled", 0.55 + 0.3 * strength
-        else:
-            status, confidence = "partial", 0.5 + 0.3 * strength
-        return status, round(confidence, 3), f"{STATUS_LABELS[status]}：{detail}"
+    outcomes = {c.outcome for c in checks}
+    figures = "；".join(c.describe() for c in checks)
 
     sentences = list(dict.fromkeys([best.text, *(ev.text for ev in support[1:]), *filter(None, action_units)]))
     cues = {text: last_cue(text) for text in sentences}
@@ -240,34 +251,32 @@ def propose_status(
     progress = [(t, c[1]) for t, c in cues.items() if c and c[0] == "progress"]
     done = [(t, c[1]) for t, c in cues.items() if c and c[0] == "done"]
     silent = [u for u in action_units if u is None]
+    best_cue = cues.get(best.text)
+
+    def answer(status: str, base: float, reason: str) -> tuple[str, float, str]:
+        return status, round(min(0.95, base + 0.3 * strength), 3), f"{STATUS_LABELS[status]}：{reason}"
 
     if failed:
         text, word = failed[0]
-        if done or progress:
-            return (
-                "partial",
-                round(0.5 + 0.3 * strength, 3),
-                f"部分完成：有进展，但回顾也称“{_short(text)}”（“{word}”）",
-            )
-        return "not_fulfilled", round(0.55 + 0.35 * strength, 3), f"未完成：回顾称“{_short(text)}”（“{word}”）"
-    best_cue = cues.get(best.text)
+        if done or progress or "met" in outcomes:
+            return answer("partial", 0.5, f"有进展，但回顾也称“{_short(text)}”（“{word}”）")
+        return answer("not_fulfilled", 0.6, f"回顾称“{_short(text)}”（“{word}”）")
+    if "missed" in outcomes and "met" not in outcomes:
+        growth = any(c.target.comparator in ("+", "-") for c in checks if c.outcome == "missed")
+        return answer("not_fulfilled" if growth else "partial", 0.55, figures)
+    if outcomes - {"met"}:
+        return answer("partial", 0.55, figures)
     if progress and (best_cue is None or best_cue[0] == "progress" or len(action_units) > 1):
         text, word = progress[0]
-        return "partial", round(0.5 + 0.3 * strength, 3), f"部分完成：回顾只说到进展（“{word}”）：“{_short(text)}”"
+        return answer("partial", 0.5, f"回顾只说到进展（“{word}”）：“{_short(text)}”")
     if len(action_units) >= 2 and len(silent) * 2 > len(action_units):
         covered = len(action_units) - len(silent)
-        return (
-            "partial",
-            round(0.45 + 0.25 * strength, 3),
-            f"部分完成：{len(action_units)}项举措中回顾只提到{covered}项：“{_short(best.text)}”",
-        )
+        return answer("partial", 0.45, f"{len(action_units)}项举措中回顾只提到{covered}项：“{_short(best.text)}”")
+    if outcomes == {"met"}:
+        return answer("fulfilled", 0.65, figures)
     if best_cue:
-        return (
-            "fulfilled",
-            round(0.5 + 0.4 * strength, 3),
-            f"已完成：回顾称“{_short(best.text)}”（“{best_cue[1]}”）",
-        )
-    return "fulfilled", round(0.35 + 0.3 * strength, 3), f"已完成（依据较弱）：回顾提到“{_short(best.text)}”"
+        return answer("fulfilled", 0.55, f"回顾称“{_short(best.text)}”（“{best_cue[1]}”）")
+    return answer("fulfilled", 0.35, f"（依据较弱）回顾提到“{_short(best.text)}”")
 
 
 def _short(text: str, limit: int = 40) -> str:
