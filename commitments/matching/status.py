@@ -226,6 +226,8 @@ def propose_status(
 ) -> tuple[str, float, str]:
     """(status, confidence, one-line Chinese reason) for one commitment.
 
+    A vague commitment is `unverifiable` unless the review clearly reports on it.
+
     `action_units` holds, for each sub-action of the commitment (its comma-separated actions),
     the review sentence that best reports it, or None when the review is silent about it.
     """
@@ -236,8 +238,6 @@ def propose_status(
         status = "unverifiable" if vague else "no_evidence"
         reason = "表述笼统，无法核验；回顾中也未见相关表述" if vague else "回顾中未找到与该承诺相关的表述"
         return status, round(min(confidence, 0.95), 3), reason
-    if vague:
-        return "unverifiable", 0.6, f"表述笼统，无法核验；最相关的回顾表述：“{_short(best.text)}”"
 
     strength = min(1.0, best_score / 0.6)
     support = [ev for ev in evidence if ev.score >= CLOSE_TO_BEST * best_score]
@@ -254,7 +254,10 @@ def propose_status(
     best_cue = cues.get(best.text)
 
     def answer(status: str, base: float, reason: str) -> tuple[str, float, str]:
-        return status, round(min(0.95, base + 0.3 * strength), 3), f"{STATUS_LABELS[status]}：{reason}"
+        # A vague commitment that the review nevertheless reports on is judged on that report.
+        note = "（表述笼统）" if vague else ""
+        confidence = base + 0.3 * strength - (0.1 if vague else 0)
+        return status, round(min(0.95, confidence), 3), f"{STATUS_LABELS[status]}{note}：{reason}"
 
     if failed:
         text, word = failed[0]
