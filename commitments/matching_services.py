@@ -13,6 +13,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -148,6 +149,7 @@ def _bureau_match(plan_sections: list[Section], *, outcome: MatchOutcome, run: M
                 review_report.text,
                 [_section_span(s) for s in review_sections],
                 corpus=corpus,
+                use_embeddings=settings.MATCH_EMBEDDINGS,
             )
             if len(results) != len(commitments):
                 raise RuntimeError(

@@ -105,6 +105,9 @@ LOGIN_URL = "admin:login"
 # Reports larger than this are refused at import with a clear message.
 REPORT_MAX_BYTES = int(env_str("REPORT_MAX_BYTES", str(20 * 1024 * 1024)))
 
+# Semantic similarity (USE embeddings) as one part of the evidence score; off: lexical parts only.
+MATCH_EMBEDDINGS = env_bool("MATCH_EMBEDDINGS", True)
+
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,

@@ -66,7 +66,7 @@ class Command(BaseCommand):
                     review_doc.text,
                     [review.sections[i] for i in review_indexes],
                     corpus=corpus,
-                    use_embeddings=False if no_embeddings else None,
+                    use_embeddings=False if no_embeddings else settings.MATCH_EMBEDDINGS,
                 )
             except Exception as exc:
                 logger.exception("matching engine failed on %s / %s", plan_file, review_file)
