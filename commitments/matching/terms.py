@@ -8,10 +8,12 @@ words every report repeats (工作, 推进, 全市) weigh little and the rare on
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Sequence
 
+import jieba
 import numpy as np
 
 from commitments.nlp.pipeline import get_pipeline
@@ -101,22 +103,27 @@ STOP_TERMS = frozenset(
 )
 
 
-def content_terms(text: str) -> list[str]:
-    """The words of `text` that can say what it is about, in order, without repeats."""
+@functools.lru_cache(maxsize=100_000)
+def content_terms(text: str) -> tuple[str, ...]:
+    """The words of `text` that can say what it is about, in order, without repeats.
+
+    Cached: one pair tokenizes the same clauses several times (units, windows, the bureau's corpus).
+    """
+    get_pipeline()  # the pipeline loads jieba's policy-term dictionary; segment the same way
     seen: dict[str, None] = {}
-    for token in get_pipeline().tokenizer(text):
-        word = token.text
+    for word in jieba.cut(text):
         if len(word) >= 2 and HAN_RE.search(word) and word not in STOP_TERMS:
             seen.setdefault(word, None)
-    return list(seen)
+    return tuple(seen)
 
 
-def char_bigrams(text: str) -> list[str]:
+@functools.lru_cache(maxsize=100_000)
+def char_bigrams(text: str) -> tuple[str, ...]:
     grams: dict[str, None] = {}
     for run in HAN_RUN_RE.findall(text):
         for i in range(len(run) - 1):
             grams.setdefault(run[i : i + 2], None)
-    return list(grams)
+    return tuple(grams)
 
 
 class Rarity:
