@@ -178,7 +178,10 @@ def gold_year(gold: dict) -> int | None:
     return int(digits) if len(digits) == 4 else None
 
 
-def evaluate_gold_file(path: Path, *, matching: bool = True, use_embeddings: bool | None = None) -> FileScore:
+def evaluate_gold_file(
+    path: Path, *, matching: bool = True, use_embeddings: bool | None = None, peer: str | None = None
+) -> FileScore:
+    """Figures for one gold file; `peer` scores a simple baseline (see matching/peers.py) instead."""
     from commitments.ingest.readers import read_report
 
     gold = json.loads(path.read_text(encoding="utf-8"))
@@ -197,7 +200,16 @@ def evaluate_gold_file(path: Path, *, matching: bool = True, use_embeddings: boo
     sections = [review_extraction.sections[i] for i in indexes] or [
         s for s in review_extraction.sections if s.kind == "review"
     ]
-    results = match_commitments(
-        extraction.commitments, review.text, sections, corpus=[plan.text, review.text], use_embeddings=use_embeddings
-    )
+    if peer:
+        from commitments.matching.peers import PEERS
+
+        results = PEERS[peer](extraction.commitments, review.text, sections)
+    else:
+        results = match_commitments(
+            extraction.commitments,
+            review.text,
+            sections,
+            corpus=[plan.text, review.text],
+            use_embeddings=use_embeddings,
+        )
     return FileScore(extraction_score, evaluate_matching(gold, extraction_score, results))

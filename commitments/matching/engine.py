@@ -27,7 +27,7 @@ WEIGHTS = {
     "document": 0.25,  # the same 《document》
     "target": 0.10,  # a reported figure in the unit and subject of a planned target
     "topic": 0.08,  # the review heading agrees with the plan heading
-    "semantic": 0.30,  # sentence-embedding similarity
+    "semantic": 0.20,  # sentence-embedding similarity
     "outcome": 0.04,  # the sentence reports an outcome (done / under way / failed / a figure)
     "span": -0.06,  # the sentence sums up several years (五年来…), not the plan's year
 }
@@ -39,6 +39,16 @@ WINDOW = 2  # comma-clauses per passage inside a long sentence
 ACTION_COVER = 0.3  # share of a sub-action's term mass a review sentence must repeat to report on it
 ACTION_SPLIT_RE = re.compile(r"[，,]")
 SEMANTIC_FLOOR = 0.2  # cosines below this say nothing; rescaled to 0..1 above it
+
+
+def active_weights(use_embeddings: bool) -> dict[str, float]:
+    """The weights in use; without embeddings the others are scaled up to the same total, so that
+    scores (and the no-evidence threshold) mean the same thing either way."""
+    if use_embeddings:
+        return dict(WEIGHTS)
+    positive = sum(w for w in WEIGHTS.values() if w > 0)
+    scale = positive / (positive - WEIGHTS["semantic"])
+    return {name: w * scale for name, w in WEIGHTS.items() if name != "semantic"}
 
 
 def review_sections_for(sections: Sequence[SectionSpan], *, year: int, period: str = "") -> list[int]:
@@ -111,7 +121,10 @@ def match_commitments(
         ]
     use_embeddings = embedding.embeddings_enabled() if use_embeddings is None else use_embeddings
     parts = score_parts(commitments, units, corpus=corpus, use_embeddings=use_embeddings)
-    total = sum(WEIGHTS[name] * values for name, values in parts.items())
+    weights = active_weights(use_embeddings)
+    if not use_embeddings:
+        del parts["semantic"]
+    total = sum(weights[name] * values for name, values in parts.items())
     results = []
     shared = _shared_terms(commitments, units, total)
     actions = action_reports(commitments, units, corpus=corpus)
@@ -124,7 +137,7 @@ def match_commitments(
                 end=units[j].end,
                 section_index=units[j].section_index,
                 score=float(total[row, j]),
-                parts={name: float(WEIGHTS[name] * values[row, j]) for name, values in parts.items()},
+                parts={name: float(weights[name] * values[row, j]) for name, values in parts.items()},
                 shared_terms=shared.get((row, int(j)), ()),
                 figures=tuple(t.text for t in parse_targets(units[j].text)) if commitment.targets else (),
             )

@@ -22,6 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("--errors", action="store_true", help="list missed, spurious and wrongly matched items")
         parser.add_argument("--no-embeddings", action="store_true", help="lexical matching only")
         parser.add_argument("--extraction-only", action="store_true", help="skip matching")
+        parser.add_argument(
+            "--peer", choices=["tfidf", "use"], help="score a simple peer instead of the engine (nearest sentence)"
+        )
         parser.add_argument("--json", action="store_true", help="print the figures as JSON")
 
     def handle(self, *args, **options):
@@ -36,6 +39,7 @@ class Command(BaseCommand):
                         path,
                         matching=not options["extraction_only"],
                         use_embeddings=False if options["no_embeddings"] else None,
+                        peer=options["peer"],
                     )
                 )
             except (ValueError, KeyError, json.JSONDecodeError) as exc:
