@@ -1,0 +1,185 @@
+"""commitments.matching.status: the last status word of a sentence, figures against targets, and the
+proposed status from hand-made evidence (no extraction, no embeddings)."""
+
+from __future__ import annotations
+
+import pytest
+
+from commitments.extraction import Target
+from commitments.matching.status import NO_EVIDENCE_BELOW, compare_target, last_cue, propose_status
+from commitments.matching.types import STATUS_LABELS, Evidence
+from commitments.nlp.targets import parse_targets
+
+STRONG = 0.6
+
+
+def evidence(text: str, score: float = STRONG) -> Evidence:
+    return Evidence(text=text, start=0, end=len(text), section_index=0, score=score, parts={"terms": score})
+
+
+def status_of(*sentences: str, vague: bool = False, targets: tuple[Target, ...] = (), score: float = STRONG):
+    return propose_status(vague=vague, targets=targets, evidence=[evidence(s, score) for s in sentences])
+
+
+# --- last_cue -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        pytest.param("已完成起草并经两轮征求意见,尚未正式出台", "failed", id="drafted-not-yet-issued"),
+        pytest.param("已完成起草，尚未出台", "failed", id="drafted-not-issued"),
+        pytest.param("《中山市养老服务规划》编写工作未能按期完成", "failed", id="could-not-finish"),
+        pytest.param("康复中心项目目前仍未建成", "failed", id="still-not-built"),
+        pytest.param("养老服务综合体项目建设严重滞后", "failed", id="lagging"),
+        pytest.param("牵头起草并推动市委出台《办法》", "done", id="drafted-and-issued"),
+        pytest.param("完成《中山市养老服务规划》编写", "done", id="completed"),
+        pytest.param("全市公办养老机构护理型床位占比达到53.6%", "done", id="reached"),
+        pytest.param("启动了《X》编写工作", "progress", id="started-x"),
+        pytest.param("启动了《中山市养老服务规划》编写工作", "progress", id="started-plan"),
+        pytest.param("《条例》已形成征求意见稿", "progress", id="consultation-draft"),
+    ],
+)
+def test_last_cue_reads_the_last_status_word(sentence, kind):
+    cue = last_cue(sentence)
+    assert cue is not None and cue[0] == kind, cue
+    assert cue[1] in sentence
+
+
+def test_last_cue_is_none_without_a_status_word():
+    assert last_cue("社会救助体系更加完善") is None
+
+
+# --- compare_target -------------------------------------------------------------------------------
+
+
+def target(text: str, value: float, unit: str = "%", comparator: str = "=", high: float | None = None) -> Target:
+    return Target(text, value, unit, comparator, "", high)
+
+
+@pytest.mark.parametrize(
+    ("planned", "reported", "outcome"),
+    [
+        (target("超过50%", 50, comparator=">"), target("53.6%", 53.6), "met"),
+        (target("超过50%", 50, comparator=">"), target("50%", 50), "met"),
+        (target("两千人次", 2000, "人次"), target("1950人次", 1950, "人次"), "near"),
+        (target("两千人次", 2000, "人次"), target("1800人次", 1800, "人次"), "missed"),
+        (target("增长5.5%", 5.5, comparator="+"), target("增长3%", 3, comparator="+"), "missed"),
+        # Upper bounds: lower is better.
+        (target("5.5%以内", 5.5, comparator="<="), target("5.0%", 5.0), "met"),
+        (target("5.5%以内", 5.5, comparator="<="), target("5.6%", 5.6), "near"),
+        (target("5.5%以内", 5.5, comparator="<="), target("7%", 7.0), "missed"),
+        (target("控制在30分钟以内", 30, "分钟", "<="), target("28分钟", 28, "分钟"), "met"),
+        # 左右 tolerates a little under.
+        (target("增长6.5%左右", 6.5, comparator="~"), target("增长6.4%", 6.4, comparator="+"), "met"),
+        (target("增长6.5%左右", 6.5, comparator="~"), target("增长5%", 5.0, comparator="+"), "missed"),
+        # A range is met from its lower end up.
+        (target("增长5%-6%", 5, comparator="range", high=6), target("增长5.5%", 5.5, comparator="+"), "met"),
+        (target("增长5%-6%", 5, comparator="range", high=6), target("增长7%", 7, comparator="+"), "met"),
+        (target("增长5%-6%", 5, comparator="range", high=6), target("增长3%", 3, comparator="+"), "missed"),
+    ],
+)
+def test_compare_target(planned, reported, outcome):
+    assert compare_target(planned, reported) == outcome
+
+
+# --- propose_status -------------------------------------------------------------------------------
+
+
+def test_a_programme_started_is_not_a_programme_done():
+    # The trap of issue 3: the embedding ranks "启动…编写" above "完成…编写".
+    status, confidence, reason = status_of("启动了《中山市养老服务规划》编写工作")
+
+    assert status == "partial"
+    assert reason.startswith(STATUS_LABELS["partial"]) and "启动" in reason
+    assert 0 < confidence <= 1
+
+
+def test_a_programme_completed_is_fulfilled():
+    status, confidence, reason = status_of("完成《中山市养老服务规划》编写")
+
+    assert status == "fulfilled"
+    assert reason.startswith(STATUS_LABELS["fulfilled"]) and "完成" in reason
+    assert 0.5 <= confidence <= 1
+
+
+def test_started_ranked_above_completed_still_is_not_done():
+    status, _, _ = status_of("启动了《中山市养老服务规划》编写工作", "完成《中山市养老服务规划》编写")
+
+    assert status == "partial"
+
+
+def test_a_failure_sentence_is_not_fulfilled():
+    status, _, reason = status_of("养老服务综合体项目建设严重滞后")
+
+    assert status == "not_fulfilled"
+    assert reason.startswith(STATUS_LABELS["not_fulfilled"]) and "滞后" in reason
+
+
+def test_a_negated_completion_is_not_fulfilled():
+    status, _, reason = status_of("《中山市养老服务规划》编写工作未能按期完成")
+
+    assert status == "not_fulfilled", reason
+
+
+def test_done_in_one_sentence_and_failed_in_another_is_partial():
+    status, _, reason = status_of("建成区级养老服务中心3个", "镇级养老服务中心建设进度滞后")
+
+    assert status == "partial"
+    assert "滞后" in reason
+
+
+def test_no_evidence_is_no_evidence():
+    status, confidence, reason = propose_status(vague=False, targets=(), evidence=[])
+
+    assert status == "no_evidence" and reason and confidence >= 0.9
+
+
+def test_evidence_below_the_threshold_is_no_evidence():
+    status, _, _ = status_of("完成《中山市养老服务规划》编写", score=NO_EVIDENCE_BELOW / 2)
+
+    assert status == "no_evidence"
+
+
+@pytest.mark.parametrize("score", [None, NO_EVIDENCE_BELOW / 2], ids=["no-evidence", "weak-evidence"])
+def test_a_vague_commitment_without_clear_evidence_is_unverifiable(score):
+    sentences = () if score is None else ("完成《中山市养老服务规划》编写",)
+    status, _, reason = status_of(*sentences, vague=True, score=score or STRONG)
+
+    assert status == "unverifiable"
+    assert "笼统" in reason
+
+
+def test_a_vague_commitment_the_review_clearly_reports_on_is_judged_and_flagged():
+    status, _, reason = status_of("完成《中山市养老服务规划》编写", vague=True)
+
+    # propose_status's rule: a vague commitment is unverifiable unless the review clearly reports on it.
+    assert status == "fulfilled"
+    assert "笼统" in reason
+
+
+def test_a_met_target_is_fulfilled_and_the_reason_gives_both_figures():
+    planned = Target("超过50%", 50.0, "%", ">", "全市公办养老机构护理型床位占比")
+
+    status, _, reason = status_of("全市公办养老机构护理型床位占比达到53.6%", targets=(planned,))
+
+    assert status == "fulfilled"
+    assert "超过50%" in reason and "53.6%" in reason
+
+
+def test_a_growth_target_missed_by_far_is_not_fulfilled():
+    planned = Target("增长5.5%", 5.5, "%", "+", "地区生产总值")
+
+    status, _, reason = status_of("地区生产总值增长3%", targets=(planned,))
+
+    assert status == "not_fulfilled"
+    assert "5.5%" in reason and "3%" in reason
+
+
+@pytest.mark.parametrize("plan", ["地区生产总值增长6.5%左右", "地区生产总值增长5%-6%"], ids=["about", "range"])
+def test_a_growth_target_stated_as_about_or_a_range_missed_by_far_is_not_fulfilled(plan):
+    planned = tuple(parse_targets(plan))
+
+    status, _, reason = status_of("地区生产总值增长3%", targets=planned)
+
+    assert status == "not_fulfilled", reason

@@ -1,0 +1,109 @@
+"""commitments.matching.terms: content words, their rarity, and coverage matrices."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from commitments.matching.terms import STOP_TERMS, Rarity, char_bigrams, content_terms, coverage
+
+
+def test_content_terms_drop_stop_words_and_keep_domain_words():
+    terms = content_terms("我们要进一步加强和完善全市养老服务体系建设")
+
+    assert "养老服务" in terms
+    assert not {"我们", "进一步", "加强", "完善", "全市", "体系", "建设"} & set(terms)
+    assert not set(terms) & STOP_TERMS
+
+
+def test_content_terms_keep_the_rare_words_that_decide_a_match():
+    terms = content_terms("推动各级界桩周围地面硬底化、界桩旁警示(宣传)牌全覆盖")
+
+    assert {"界桩", "硬底化"} <= set(terms)
+    assert "推动" not in terms and "各级" not in terms
+
+
+def test_content_terms_are_han_words_of_two_or_more_characters_in_order_without_repeats():
+    terms = list(content_terms("适老化改造2000户，完成适老化改造 abc"))
+
+    assert terms == list(dict.fromkeys(terms))
+    assert all(len(t) >= 2 and all("\u4e00" <= ch <= "\u9fff" for ch in t) for t in terms)
+    assert terms and terms[0].startswith("适老化")
+
+
+@pytest.mark.parametrize("text", ["", "2022 abc 123", "。，；！"], ids=["empty", "latin-and-digits", "punctuation"])
+def test_content_terms_of_text_without_han_words_are_empty(text):
+    assert list(content_terms(text)) == []
+    assert list(char_bigrams(text)) == []
+
+
+def test_char_bigrams_stay_inside_runs_of_han_characters():
+    assert list(char_bigrams("养老床位，达到52%占比")) == ["养老", "老床", "床位", "达到", "占比"]
+
+
+def test_rarity_weights_rare_terms_higher():
+    rarity = Rarity([["养老", "救助"], ["救助"], ["救助", "殡葬"], ["救助", "养老"]])
+
+    assert rarity.n == 4
+    assert rarity.weight("殡葬") > rarity.weight("养老") > rarity.weight("救助")
+    assert rarity.weight("从未出现") > rarity.weight("殡葬")
+    assert rarity.weight("救助") == pytest.approx(1.0)  # in every clause: the floor
+
+
+def test_rarity_counts_a_term_once_per_clause():
+    assert Rarity([["养老", "养老", "养老"], ["救助"]]).df["养老"] == 1
+
+
+QUERIES = [
+    "开展长期滞留人员寻亲返乡攻坚行动",
+    "修订《中山市养老服务机构资助办法》",
+    "推动各级界桩周围地面硬底化",
+]
+TARGETS = [
+    "开展长期滞留人员寻亲返乡攻坚行动",
+    "修订印发《中山市养老服务机构资助办法》，加大对普惠性养老机构支持力度",
+    "全市婚姻登记服务更加规范",
+    "",
+]
+
+
+@pytest.fixture(scope="module")
+def matrix() -> np.ndarray:
+    queries = [content_terms(t) for t in QUERIES]
+    targets = [content_terms(t) for t in TARGETS]
+    return coverage(queries, targets, Rarity([*queries, *targets]))
+
+
+def test_coverage_is_a_queries_by_targets_matrix_of_shares(matrix):
+    assert matrix.shape == (len(QUERIES), len(TARGETS))
+    assert np.all(matrix >= 0) and np.all(matrix <= 1 + 1e-6)
+
+
+def test_coverage_of_identical_texts_is_one(matrix):
+    assert matrix[0, 0] == pytest.approx(1.0)
+
+
+def test_coverage_of_a_sentence_repeating_all_the_terms_is_one_and_of_an_unrelated_one_zero(matrix):
+    assert matrix[1, 1] == pytest.approx(1.0)  # every term of the query is in the longer sentence
+    assert matrix[0, 2] == 0 and matrix[2, 1] == 0
+    assert np.all(matrix[:, 3] == 0)  # an empty target covers nothing
+
+
+def test_coverage_ranks_the_right_sentence_first(matrix):
+    assert list(matrix.argmax(axis=1)[:2]) == [0, 1]
+
+
+def test_coverage_weighs_shared_terms_by_rarity():
+    rarity = Rarity([["养老", "救助"], ["救助"], ["救助", "殡葬"], ["救助", "养老"]])
+    shares = coverage([["救助", "殡葬"]], [["救助"], ["殡葬"]], rarity)
+
+    assert shares[0, 1] > shares[0, 0]
+    assert shares[0, 0] + shares[0, 1] == pytest.approx(1.0)
+
+
+def test_coverage_of_empty_sides_has_the_right_shape():
+    rarity = Rarity([["养老"]])
+
+    assert coverage([], [["养老"]], rarity).shape == (0, 1)
+    assert coverage([["养老"]], [], rarity).shape == (1, 0)
+    assert coverage([[]], [["养老"]], rarity).tolist() == [[0.0]]
