@@ -7,7 +7,7 @@ REQUIREMENTS := $(sort $(wildcard requirements*.txt))
 # Reinstall only when a requirements file changes, so a second `make test` starts at once.
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: venv demo test lint clean
+.PHONY: venv demo test lint evaluate clean
 
 venv: $(STAMP)
 
@@ -25,6 +25,10 @@ test: venv
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The engine's figures against the devset gold files (extraction, evidence, status).
+evaluate: venv
+	$(BIN)/python manage.py evaluate ../shared/devset/*.gold.json
 
 lint: venv
 	$(BIN)/ruff check .
