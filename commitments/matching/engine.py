@@ -144,7 +144,11 @@ def match_commitments(
             for j in order
         ]
         status, confidence, reason = propose_status(
-            vague=commitment.vague, targets=commitment.targets, evidence=evidence, action_units=actions[row]
+            vague=commitment.vague,
+            targets=commitment.targets,
+            evidence=evidence,
+            action_units=actions[row],
+            commitment_text=commitment.text,
         )
         results.append(MatchResult(status, confidence, reason, tuple(evidence)))
     return results

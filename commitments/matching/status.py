@@ -241,6 +241,7 @@ def propose_status(
     targets: tuple[Target, ...],
     evidence: list[Evidence],
     action_units: list[str | None] = (),
+    commitment_text: str = "",
 ) -> tuple[str, float, str]:
     """(status, confidence, one-line Chinese reason) for one commitment.
 
@@ -267,7 +268,6 @@ def propose_status(
     cues = {text: last_cue(text) for text in sentences}
     failed = [(t, c[1]) for t, c in cues.items() if c and c[0] == "failed"]
     progress = [(t, c[1]) for t, c in cues.items() if c and c[0] == "progress"]
-    done = [(t, c[1]) for t, c in cues.items() if c and c[0] == "done"]
     silent = [u for u in action_units if u is None]
     best_cue = cues.get(best.text)
 
@@ -279,9 +279,16 @@ def propose_status(
 
     if failed:
         text, word = failed[0]
-        if done or progress or "met" in outcomes:
-            return answer("partial", 0.5, f"有进展，但回顾也称“{_short(text)}”（“{word}”）")
-        return answer("not_fulfilled", 0.6, f"回顾称“{_short(text)}”（“{word}”）")
+        # The best sentence itself says it failed: only another close sentence reporting it done
+        # (a different part of the commitment) makes it partial.
+        others_done = any(
+            cues.get(ev.text) and cues[ev.text][0] == "done"
+            for ev in support
+            if ev.text != best.text and ev.score >= 0.9 * best_score
+        )
+        if best_cue and best_cue[0] == "failed" and not others_done and "met" not in outcomes:
+            return answer("not_fulfilled", 0.6, f"回顾称“{_short(text)}”（“{word}”）")
+        return answer("partial", 0.5, f"有进展，但回顾也称“{_short(text)}”（“{word}”）")
     if "missed" in outcomes and "met" not in outcomes:
         growth = any(is_growth(c.target) for c in checks if c.outcome == "missed")
         return answer("not_fulfilled" if growth else "partial", 0.55, figures)
