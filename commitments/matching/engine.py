@@ -148,7 +148,6 @@ def match_commitments(
             targets=commitment.targets,
             evidence=evidence,
             action_units=actions[row],
-            commitment_text=commitment.text,
         )
         results.append(MatchResult(status, confidence, reason, tuple(evidence)))
     return results

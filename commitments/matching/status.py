@@ -241,7 +241,6 @@ def propose_status(
     targets: tuple[Target, ...],
     evidence: list[Evidence],
     action_units: list[str | None] = (),
-    commitment_text: str = "",
 ) -> tuple[str, float, str]:
     """(status, confidence, one-line Chinese reason) for one commitment.
 
