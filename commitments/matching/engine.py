@@ -14,7 +14,7 @@ import numpy as np
 
 from commitments.extraction import CommitmentSpan, SectionSpan
 from commitments.matching import embedding
-from commitments.matching.status import DONE_RE, FAILED_RE, PROGRESS_RE, propose_status
+from commitments.matching.status import last_cue, propose_status
 from commitments.matching.terms import Rarity, char_bigrams, content_terms, corpus_clauses, coverage
 from commitments.matching.types import Evidence, MatchResult, ReviewUnit
 from commitments.matching.units import HAN_RE, review_units
@@ -84,9 +84,13 @@ def _document_part(documents: tuple[str, ...], unit_docs: tuple[str, ...], unit_
 
 
 def _outcome_part(text: str) -> float:
-    if FAILED_RE.search(text) or parse_targets(text):
+    """1 for a sentence that reports a result (done, failed, a figure), 0.5 for one under way."""
+    if parse_targets(text):
         return 1.0
-    return 1.0 if DONE_RE.search(text) or PROGRESS_RE.search(text) else 0.0
+    cue = last_cue(text)
+    if cue is None:
+        return 0.0
+    return 0.5 if cue[0] == "progress" else 1.0
 
 
 def _target_part(commitment: CommitmentSpan, unit_figures, unit_terms: set[str]) -> float:

@@ -293,6 +293,15 @@ def propose_status(
         return answer("not_fulfilled" if growth else "partial", 0.55, figures)
     if outcomes - {"met"}:
         return answer("partial", 0.55, figures)
+    # "启动了《X》编写" ranked beside "完成《X》编写": the same thing was started, then done.
+    done_nearby = any(
+        cues.get(ev.text) and cues[ev.text][0] == "done"
+        for ev in support
+        if ev.parts.get("document", 0) > 0 and best.parts.get("document", 0) > 0
+    )
+    if best_cue and best_cue[0] == "progress" and done_nearby:
+        best_cue = next(cues[ev.text] for ev in support if cues.get(ev.text) and cues[ev.text][0] == "done")
+        progress = [(t, w) for t, w in progress if t != best.text]  # started, then done: done
     if progress and (best_cue is None or best_cue[0] == "progress" or len(action_units) > 1):
         text, word = progress[0]
         return answer("partial", 0.5, f"回顾只说到进展（“{word}”）：“{_short(text)}”")

@@ -1,0 +1,85 @@
+"""The matching engine as a whole: explainable scores, the lexical path alone, the start/done trap,
+and a regression floor on the devset figures (the issue's bar is higher; see README)."""
+
+from __future__ import annotations
+
+import pytest
+
+from commitments.evaluation import evaluate_gold_file, macro_f1
+from commitments.extraction import analyse_text
+from commitments.matching.engine import WEIGHTS, match_commitments, review_sections_for
+from commitments.matching.peers import PEERS
+from tests.paths import DEVSET
+
+PLAN = "2022年工作计划\n一、养老服务。完成《中山市养老服务发展规划》编写。新建社区养老服务站20个。\n"
+
+
+def run(review_body: str, *, use_embeddings: bool = True):
+    review = f"2022年工作总结\n{review_body}\n"
+    commitments = analyse_text(PLAN, year=2022).commitments
+    sections = analyse_text(review, year=2023).sections
+    chosen = [sections[i] for i in review_sections_for(sections, year=2022)]
+    return commitments, match_commitments(
+        commitments, review, chosen, corpus=[PLAN, review], use_embeddings=use_embeddings
+    )
+
+
+def test_every_score_is_the_sum_of_its_named_parts():
+    _, results = run("全年新建社区养老服务站22个，覆盖全部镇街。完成《中山市养老服务发展规划》编写并印发实施。")
+    for result in results:
+        assert 1 <= len(result.evidence) <= 3
+        scores = [e.score for e in result.evidence]
+        assert scores == sorted(scores, reverse=True)
+        for evidence in result.evidence:
+            assert set(evidence.parts) == set(WEIGHTS)
+            assert evidence.score == pytest.approx(sum(evidence.parts.values()), abs=1e-5)
+
+
+def test_the_lexical_path_works_alone():
+    _, results = run("全年新建社区养老服务站22个。完成《中山市养老服务发展规划》编写并印发实施。", use_embeddings=False)
+    assert all("semantic" not in e.parts for r in results for e in r.evidence)
+    assert [r.status for r in results] == ["fulfilled", "fulfilled"]
+    assert "22个" in results[1].reason
+
+
+def test_a_programme_started_is_not_a_programme_done():
+    """The trap measured here: embeddings rank "启动了《X》编写工作" above "完成《X》编写"."""
+    _, started_only = run("启动了《中山市养老服务发展规划》编写工作。")
+    assert started_only[0].status == "partial"
+    _, both = run("启动了《中山市养老服务发展规划》编写工作。年底完成《中山市养老服务发展规划》编写并印发。")
+    assert both[0].status == "fulfilled"
+    assert "完成《中山市养老服务发展规划》编写" in both[0].evidence[0].text
+
+
+def test_a_silent_review_gives_no_evidence_not_failure():
+    _, results = run("全年婚姻登记12000对。开展殡葬领域专项整治。")
+    assert [r.status for r in results] == ["no_evidence", "no_evidence"]
+    assert all("未找到" in r.reason for r in results)
+
+
+@pytest.mark.parametrize("peer", sorted(PEERS))
+def test_the_simple_peers_run_on_the_same_input(peer):
+    commitments = analyse_text(PLAN, year=2022).commitments
+    review = "2022年工作总结\n全年新建社区养老服务站22个。\n"
+    sections = analyse_text(review, year=2023).sections
+    results = PEERS[peer](commitments, review, sections)
+    assert len(results) == len(commitments)
+    assert {r.status for r in results} <= {"fulfilled", "no_evidence"}
+
+
+def test_devset_figures_do_not_fall_below_the_measured_floor():
+    """A regression guard at the figures reached so far, not the issue's bar (README has both)."""
+    pairs, hits1, hits3, total = [], 0, 0, 0
+    for path in sorted(DEVSET.glob("*.gold.json")):
+        score = evaluate_gold_file(path)
+        if score.matching is None:
+            continue
+        pairs += score.matching.status_pairs
+        hits1 += score.matching.hits_at_1
+        hits3 += score.matching.hits_at_3
+        total += score.matching.evidence_total
+    accuracy = sum(g == s for g, s in pairs) / len(pairs)
+    assert hits1 / total >= 0.77
+    assert hits3 / total >= 0.90
+    assert accuracy >= 0.60
+    assert macro_f1(pairs) >= 0.52
