@@ -19,7 +19,7 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from commitments import matching_services, selectors, services
-from commitments.matching.types import STATUS_LABELS
+from commitments.matching.types import PART_LABELS, STATUS_LABELS
 from commitments.models import Assessment, Bureau, Commitment, Evidence, MatchingRun, Report, Section
 
 logger = logging.getLogger(__name__)
@@ -571,4 +571,4 @@ def _excerpt(text: str) -> str:
 
 
 def _score_parts(parts: dict) -> str:
-    return "、".join(f"{name} {value:.2f}" for name, value in parts.items() if value) or "-"
+    return "、".join(f"{PART_LABELS.get(name, name)} {value:+.2f}" for name, value in parts.items() if value) or "-"

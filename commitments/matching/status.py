@@ -159,6 +159,8 @@ def last_cue(text: str) -> tuple[str, str] | None:
 
 
 NO_EVIDENCE_BELOW = 0.27  # best evidence score under which the review is taken as silent
+# A vague commitment needs a clearer report: rhetoric in the plan finds rhetoric in the review.
+VAGUE_EVIDENCE_BELOW = 0.33
 CLOSE_TO_BEST = 0.8  # other evidence within this share of the best also speaks for the status
 
 
@@ -251,8 +253,8 @@ def propose_status(
     """
     best = evidence[0] if evidence else None
     best_score = best.score if best else 0.0
-    if best is None or best_score < NO_EVIDENCE_BELOW:
-        confidence = 0.5 + 0.5 * (1 - best_score / NO_EVIDENCE_BELOW) if best else 0.95
+    if best is None or best_score < (VAGUE_EVIDENCE_BELOW if vague else NO_EVIDENCE_BELOW):
+        confidence = 0.5 + 0.5 * max(0.0, 1 - best_score / NO_EVIDENCE_BELOW) if best else 0.95
         status = "unverifiable" if vague else "no_evidence"
         reason = "表述笼统，无法核验；回顾中也未见相关表述" if vague else "回顾中未找到与该承诺相关的表述"
         return status, round(min(confidence, 0.95), 3), reason

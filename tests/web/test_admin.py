@@ -225,3 +225,10 @@ def _query(**params) -> str:
     from urllib.parse import urlencode
 
     return urlencode(params)
+
+
+def test_the_admin_speaks_chinese_even_to_a_browser_asking_for_english(staff_client):
+    response = staff_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.status_code == 200
+    assert "站点管理" in response.content.decode() or "工作报告与承诺" in response.content.decode()
+    assert "Site administration" not in response.content.decode()
