@@ -47,6 +47,8 @@ class Vagueness:
         rhetoric = sum(1 for phrase in self.rhetoric if phrase in text)
         if hard_verbs == 0 and soft_verbs == 0:
             return concrete < 2  # a statement about the situation, unless it states a figure or document
+        if rhetoric >= 3 and not (span._.documents or span._.targets):
+            return True  # a paragraph of political rhetoric, whatever nouns it passes by
         if DESCRIPTIVE_RE.match(text) and concrete < 2:
             return True  # "抓好项目建设是稳增长的保障": a judgement, not a task
         if GUIDING_RE.match(text) and concrete < 2:
