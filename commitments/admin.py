@@ -11,7 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -20,11 +20,30 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from commitments import matching_services, selectors, services
 from commitments.matching.types import PART_LABELS, STATUS_LABELS
-from commitments.models import Assessment, Bureau, Commitment, Evidence, MatchingRun, Report, Section
+from commitments.models import (
+    Assessment,
+    Bureau,
+    BureauAssignment,
+    Commitment,
+    Evidence,
+    MatchingRun,
+    Report,
+    Section,
+)
 
 logger = logging.getLogger(__name__)
 
 EXCERPT_CHARS = 40
+
+
+class BureauScopedMixin:
+    """Rows of bureaus not assigned to the user do not exist for them: lists, pages and actions alike."""
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404("无此记录，或不属于你负责的单位")
+        return obj
 
 
 @admin.register(Bureau)
@@ -45,6 +64,9 @@ class BureauAdmin(admin.ModelAdmin):
     @admin.action(description="重新匹配", permissions=["change"])
     def rematch(self, request: HttpRequest, queryset) -> None:
         for bureau in queryset:
+            if not selectors.user_may_edit_bureau(user=request.user, bureau_id=bureau.pk):
+                messages.error(request, f"{bureau}：不是你负责的单位，未匹配")
+                continue
             if bureau.is_placeholder:
                 messages.warning(request, f"{bureau}：占位单位的报告来自不同发布单位，不做匹配")
                 continue
@@ -243,6 +265,9 @@ class CommitmentInline(admin.TabularInline):
     can_delete = False
     show_change_link = True
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pk__in=selectors.commitments_for_user(request.user).values("pk"))
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -327,7 +352,7 @@ class EvidenceInline(admin.TabularInline):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(admin.ModelAdmin):
+class CommitmentAdmin(BureauScopedMixin, admin.ModelAdmin):
     list_display = (
         "excerpt",
         "topic",
@@ -367,7 +392,7 @@ class CommitmentAdmin(admin.ModelAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return selectors.commitments_listed()
+        return selectors.commitments_for_user(request.user)
 
     def has_add_permission(self, request):
         return False
@@ -463,7 +488,7 @@ class AssessmentPlanYearFilter(PlanYearFilter):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(SimpleHistoryAdmin):
+class AssessmentAdmin(BureauScopedMixin, SimpleHistoryAdmin):
     """Read-only until the analysts' review queue (issue 4): decisions go through services."""
 
     list_display = (
@@ -503,6 +528,9 @@ class AssessmentAdmin(SimpleHistoryAdmin):
     )
     history_list_display = ("status", "source", "confidence", "machine_status")
 
+    def get_queryset(self, request):
+        return selectors.assessments_for_user(request.user)
+
     def has_add_permission(self, request):
         return False
 
@@ -528,6 +556,31 @@ class AssessmentAdmin(SimpleHistoryAdmin):
     @admin.display(description="置信度", ordering="confidence")
     def confidence_display(self, obj: Assessment) -> str:
         return f"{obj.confidence:.2f}"
+
+
+@admin.register(BureauAssignment)
+class BureauAssignmentAdmin(admin.ModelAdmin):
+    """Managed by superusers only: who sees and decides which bureau."""
+
+    list_display = ("user", "bureau")
+    list_filter = ("bureau",)
+    list_select_related = ("user", "bureau")
+    autocomplete_fields = ("bureau",)
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
 
 
 @admin.register(MatchingRun)

@@ -225,3 +225,21 @@ class MatchingRun(models.Model):
             filter(None, [str(self.scope_bureau or ""), f"{self.scope_year}年" if self.scope_year else ""])
         )
         return f"匹配 #{self.pk}（{scope or '全部'}）"
+
+
+class BureauAssignment(models.Model):
+    """Which bureaus a non-superuser sees (viewer) or decides on (analyst)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="bureau_assignments"
+    )
+    bureau = models.ForeignKey(Bureau, verbose_name="单位", on_delete=models.CASCADE, related_name="assignments")
+
+    class Meta:
+        verbose_name = "单位分工"
+        verbose_name_plural = "单位分工"
+        ordering = ["user", "bureau"]
+        constraints = [models.UniqueConstraint(fields=["user", "bureau"], name="bureau_assignment_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user}：{self.bureau}"

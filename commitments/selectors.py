@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from django.db.models import Count, QuerySet
 
-from commitments.models import Bureau, Commitment, Report, Section
+from commitments.models import Assessment, Bureau, BureauAssignment, Commitment, Report, Section
+
+ANALYST_GROUP = "analyst"
+VIEWER_GROUP = "viewer"
 
 
 def bureaus_with_counts() -> QuerySet[Bureau]:
@@ -24,3 +27,51 @@ def sections_with_counts() -> QuerySet[Section]:
 
 def commitments_listed() -> QuerySet[Commitment]:
     return Commitment.objects.select_related("section__report__bureau")
+
+
+def bureau_ids_for_user(user) -> set[int] | None:
+    """The bureaus a user may see; None means all of them (a superuser)."""
+    if not user.is_active:
+        return set()
+    if user.is_superuser:
+        return None
+    if not user.groups.filter(name__in=[ANALYST_GROUP, VIEWER_GROUP]).exists():
+        return set()
+    return set(BureauAssignment.objects.filter(user=user).values_list("bureau_id", flat=True))
+
+
+def user_may_edit_bureau(*, user, bureau_id: int) -> bool:
+    """Analysts decide on the bureaus assigned to them; viewers never decide."""
+    if user.is_active and user.is_superuser:
+        return True
+    if not user.is_active or not user.groups.filter(name=ANALYST_GROUP).exists():
+        return False
+    return BureauAssignment.objects.filter(user=user, bureau_id=bureau_id).exists()
+
+
+def bureaus_for_user(user) -> QuerySet[Bureau]:
+    ids = bureau_ids_for_user(user)
+    return Bureau.objects.all() if ids is None else Bureau.objects.filter(pk__in=ids)
+
+
+def commitments_for_user(user) -> QuerySet[Commitment]:
+    commitments = commitments_listed()
+    ids = bureau_ids_for_user(user)
+    return commitments if ids is None else commitments.filter(section__report__bureau_id__in=ids)
+
+
+def assessments_for_user(user) -> QuerySet[Assessment]:
+    assessments = Assessment.objects.select_related("commitment__section__report__bureau")
+    ids = bureau_ids_for_user(user)
+    return assessments if ids is None else assessments.filter(commitment__section__report__bureau_id__in=ids)
+
+
+def review_queue(*, user, disagreements: bool = False) -> QuerySet[Assessment]:
+    """Machine proposals nobody confirmed yet, least sure first; or, on request, the analyst decisions
+    a later machine run disagrees with."""
+    assessments = assessments_for_user(user)
+    if disagreements:
+        assessments = assessments.filter(source=Assessment.Source.ANALYST, machine_disagrees=True)
+    else:
+        assessments = assessments.filter(source=Assessment.Source.MACHINE)
+    return assessments.order_by("confidence", "pk")

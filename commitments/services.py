@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 
 from commitments import extraction as engine
 from commitments.ingest.bureau import bureau_region, detect_bureau
-from commitments.models import Bureau, Commitment, Report, Section
+from commitments.models import Bureau, BureauAssignment, Commitment, Report, Section
 
 logger = logging.getLogger(__name__)
 # Unconfigured logging must not print tracebacks at the user; settings' LOGGING decides where they go.
@@ -209,6 +209,8 @@ def roles_ensure() -> tuple[Group, Group]:
     perms = Permission.objects.filter(content_type__app_label="commitments")
     analyst, _ = Group.objects.get_or_create(name="analyst")
     viewer, _ = Group.objects.get_or_create(name="viewer")
+    # Who sees which bureau is the superuser's to decide, not the analysts'.
+    perms = [p for p in perms if not p.codename.endswith("bureauassignment")]
     bureau_delete = {"delete_bureau", "delete_historicalbureau"}
     analyst.permissions.set([p for p in perms if p.codename not in bureau_delete])
     viewer.permissions.set([p for p in perms if p.codename.startswith("view_")])
@@ -229,6 +231,14 @@ def demo_user_ensure(*, username: str = "demo", password: str = "demo") -> Abstr
     return user
 
 
+def bureaus_assign_all(*, user) -> int:
+    """Assign every bureau, the placeholder included, to a user; returns how many were new."""
+    have = set(BureauAssignment.objects.filter(user=user).values_list("bureau_id", flat=True))
+    new = [BureauAssignment(user=user, bureau=b) for b in Bureau.objects.exclude(pk__in=have)]
+    BureauAssignment.objects.bulk_create(new)
+    return len(new)
+
+
 def demo_setup(*, seeds_dir: Path, on_file: Callable[[Path], None] | None = None) -> DemoOutcome:
     """Roles, the demo account and the seed reports; running it again changes nothing."""
     user = demo_user_ensure()
@@ -237,6 +247,7 @@ def demo_setup(*, seeds_dir: Path, on_file: Callable[[Path], None] | None = None
         if on_file:
             on_file(path)
         outcomes.append(report_import(path=path, imported_by=user))
+    bureaus_assign_all(user=user)
     return DemoOutcome(imports=outcomes, username="demo", password="demo")
 
 

@@ -51,10 +51,23 @@ def garbage_file(tmp_path) -> Path:
 
 @pytest.fixture
 def staff_user(db):
-    """The demo's kind of account: staff in the analyst group, not a superuser."""
-    from commitments.services import demo_user_ensure
+    """The demo's kind of account: staff in the analyst group, not a superuser, assigned to every bureau
+    (those the test creates later included, as the demo assigns all bureaus after importing)."""
+    from django.db.models.signals import post_save
 
-    return demo_user_ensure(username="analyst1", password="analyst1-pass")
+    from commitments.models import Bureau, BureauAssignment
+    from commitments.services import bureaus_assign_all, demo_user_ensure
+
+    user = demo_user_ensure(username="analyst1", password="analyst1-pass")
+    bureaus_assign_all(user=user)
+
+    def assign(sender, instance, created, **kwargs):
+        if created:
+            BureauAssignment.objects.get_or_create(user=user, bureau=instance)
+
+    post_save.connect(assign, sender=Bureau, weak=False, dispatch_uid="staff_user_assign")
+    yield user
+    post_save.disconnect(sender=Bureau, dispatch_uid="staff_user_assign")
 
 
 @pytest.fixture

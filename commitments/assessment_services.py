@@ -1,0 +1,87 @@
+"""Writes of the analysts: confirming a machine proposal or deciding another status.
+
+Each write locks the assessment, checks the user may decide for its bureau and that nobody saved it
+since the user loaded it (optimistic locking on `version`), and leaves a history row naming the user.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from commitments.matching.types import STATUS_LABELS
+from commitments.models import Assessment
+from commitments.selectors import user_may_edit_bureau
+
+
+class StaleAssessment(Exception):
+    """Someone saved the assessment after the user opened it."""
+
+    def __init__(self, assessment: Assessment):
+        self.assessment = assessment
+        who = assessment.confirmed_by or "机器匹配"
+        super().__init__(
+            f"保存冲突：该评估已被{who}修改（当前为“{assessment.get_status_display()}”，版本 {assessment.version}），"
+            "你的修改未保存。请查看最新内容后重新提交。"
+        )
+
+
+def assessment_confirm(*, assessment: Assessment, user, expected_version: int) -> Assessment:
+    """Take the machine's proposal as the analyst's decision."""
+    with transaction.atomic():
+        current = _locked(assessment=assessment, user=user, expected_version=expected_version)
+        current.source = Assessment.Source.ANALYST
+        current.machine_disagrees = False
+        return _save(current, user=user, reason="分析员确认机器建议")
+
+
+def assessment_decide(
+    *,
+    assessment: Assessment,
+    user,
+    expected_version: int,
+    status: str,
+    evidence_text: str = "",
+    note: str = "",
+    failure_reason: str = "",
+) -> Assessment:
+    """Record the analyst's own status, with the evidence they chose, a note and a failure reason."""
+    if status not in STATUS_LABELS:
+        raise ValidationError({"status": "未知状态"})
+    if failure_reason and failure_reason not in Assessment.FailureReason.values:
+        raise ValidationError({"failure_reason": "未知的未完成原因"})
+    if status == "not_fulfilled" and not failure_reason:
+        raise ValidationError({"failure_reason": "状态为“未完成”时须选择未完成原因"})
+    with transaction.atomic():
+        current = _locked(assessment=assessment, user=user, expected_version=expected_version)
+        current.status = status
+        current.source = Assessment.Source.ANALYST
+        current.evidence_text = evidence_text.strip()
+        current.note = note.strip()
+        current.failure_reason = failure_reason if status == "not_fulfilled" else ""
+        current.machine_disagrees = bool(current.machine_status) and current.machine_status != status
+        return _save(current, user=user, reason=f"分析员判定为{STATUS_LABELS[status]}")
+
+
+def _locked(*, assessment: Assessment, user, expected_version: int) -> Assessment:
+    current = (
+        Assessment.objects.select_for_update()
+        .select_related("commitment__section__report", "confirmed_by")
+        .get(pk=assessment.pk)
+    )
+    if not user_may_edit_bureau(user=user, bureau_id=current.commitment.section.report.bureau_id):
+        raise PermissionDenied("无权修改该单位的评估")
+    if current.version != expected_version:
+        raise StaleAssessment(current)
+    return current
+
+
+def _save(assessment: Assessment, *, user, reason: str) -> Assessment:
+    assessment.confirmed_by = user
+    assessment.confirmed_at = timezone.now()
+    assessment.version += 1
+    assessment._history_user = user
+    assessment._change_reason = reason
+    assessment.save()
+    return assessment
