@@ -35,6 +35,7 @@ MULTI_YEAR_RE = re.compile(
     r"[两三四五]年来|[两三四五]年共|[两三四五]年累计|五年间|十[一二三四五六七八九]五[”\"]?(?:期间|时期|以来)|(?:19|20)\d{2}年以来|是(?:19|20)\d{2}年的"
 )
 TOP_K = 3
+PROBLEMS_RE = re.compile(r"问题|不足|差距|短板")
 WINDOW = 2  # comma-clauses per passage inside a long sentence
 ACTION_COVER = 0.3  # share of a sub-action's term mass a review sentence must repeat to report on it
 ACTION_SPLIT_RE = re.compile(r"[，,]")
@@ -55,14 +56,22 @@ def review_sections_for(sections: Sequence[SectionSpan], *, year: int, period: s
     """Indexes of the review sections that report on plan year `year`.
 
     The full-year review of the year is preferred; a half-year plan (下半年) is matched against it
-    too. Without one, half-year and quarterly reviews of that year are used.
+    too. Without one, half-year and quarterly reviews of that year are used. A "problems" part
+    right after a chosen review (存在的问题, 不足) belongs to it: what was not done is said there.
     """
     reviews = [(i, s) for i, s in enumerate(sections) if s.kind == "review" and s.year == year]
     full_year = [i for i, s in reviews if s.period in ("", "全年")]
     if full_year:
-        return full_year
-    later_parts = [i for i, s in reviews if s.period not in ("上半年",)] if period == "下半年" else []
-    return later_parts or [i for i, _ in reviews]
+        chosen = full_year
+    else:
+        later_parts = [i for i, s in reviews if s.period not in ("上半年",)] if period == "下半年" else []
+        chosen = later_parts or [i for i, _ in reviews]
+    problems = [
+        i + 1
+        for i in chosen
+        if i + 1 < len(sections) and sections[i + 1].kind == "other" and PROBLEMS_RE.search(sections[i + 1].heading)
+    ]
+    return sorted(set(chosen) | set(problems))
 
 
 def _doc_similarity(a: str, b: str) -> float:

@@ -83,3 +83,11 @@ def test_devset_figures_do_not_fall_below_the_measured_floor():
     assert hits3 / total >= 0.90
     assert accuracy >= 0.60
     assert macro_f1(pairs) >= 0.52
+
+
+def test_the_problems_part_after_a_review_belongs_to_that_review():
+    text = "一、2022年工作总结\n完成低保扩围。\n二、存在的问题\n村委会职责任务清单尚未制定出台。\n三、2023年工作计划\n推进养老。\n"
+    sections = analyse_text(text, year=2023).sections
+    chosen = [sections[i].heading for i in review_sections_for(sections, year=2022)]
+    assert chosen == ["一、2022年工作总结", "二、存在的问题"]
+    assert review_sections_for(sections, year=2021) == []
