@@ -85,3 +85,45 @@ def zhongshan_pair(db, seed, devset_dir):
     review = report_import(path=devset_dir / "zhongshan_2022_review.synthetic.txt", bureau_name="中山市民政局").report
     assert plan.bureau == review.bureau
     return plan, review
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user("a1", "analyst", [bureau]) → a staff user of that group assigned to those bureaus."""
+    from django.contrib.auth import get_user_model
+
+    from commitments.models import BureauAssignment
+    from commitments.services import roles_ensure
+
+    def make(username: str, group: str, bureaus=()):
+        analyst, viewer = roles_ensure()
+        user = get_user_model().objects.create_user(username=username, password="pass", is_staff=True)
+        user.groups.add(analyst if group == "analyst" else viewer)
+        for bureau in bureaus:
+            BureauAssignment.objects.create(user=user, bureau=bureau)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def other_bureau_assessment(db):
+    """A machine proposal of another bureau (兰陵县民政局), written directly: only its owner matters."""
+    from commitments.models import Assessment, Bureau, Commitment, Report, Section
+
+    bureau = Bureau.objects.create(name="兰陵县民政局")
+    text = "2022年工作计划\n一、推进养老服务体系建设，新建养老机构3家。"
+    report = Report.objects.create(bureau=bureau, title="兰陵县民政局2021年工作总结", text=text, sha256="x" * 64)
+    section = Section.objects.create(report=report, kind=Section.Kind.PLAN, year=2022, start=0, end=len(text))
+    commitment = Commitment.objects.create(
+        section=section, text="推进养老服务体系建设，新建养老机构3家。", topic="养老服务", start=11, end=len(text)
+    )
+    return Assessment.objects.create(
+        commitment=commitment,
+        status="partial",
+        confidence=0.01,
+        reason="只找到部分",
+        machine_status="partial",
+        machine_confidence=0.01,
+        machine_reason="只找到部分",
+    )
