@@ -10,6 +10,7 @@ import logging
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -530,6 +531,15 @@ class AssessmentAdmin(BureauScopedMixin, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return selectors.assessments_for_user(request.user)
+
+    # simple_history falls back to the history rows when get_queryset misses the object: check first.
+    def history_view(self, request, object_id, extra_context=None):
+        self.get_object(request, unquote(object_id))
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self.get_object(request, unquote(object_id))
+        return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
 
     def has_add_permission(self, request):
         return False

@@ -60,7 +60,7 @@ class ReviewForm(forms.Form):
 
 def review_queue(request: HttpRequest) -> HttpResponse:
     filters = _queue_filter(request)
-    page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(_filtered(filters), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         **admin.site.each_context(request),
         "title": "待复核队列",
@@ -155,6 +155,11 @@ def _queue_filter(request: HttpRequest) -> ReviewQueueFilter:
     return ReviewQueueFilter(request.GET, queryset=base, bureaus=selectors.bureaus_for_user(request.user))
 
 
+def _filtered(filters: ReviewQueueFilter):
+    # An invalid value (a bureau not assigned to the user, say) shows nothing rather than everything.
+    return filters.qs if filters.is_valid() else filters.queryset.none()
+
+
 def _disagreements(request: HttpRequest) -> bool:
     return request.GET.get("disagrees", "").lower() in ("on", "true", "1")
 
@@ -172,7 +177,7 @@ def _review_url(pk: int, query: str) -> str:
 
 def _next_url(request: HttpRequest, current: Assessment) -> str:
     """The queue item after the one just saved, under the same filters; the queue when none is left."""
-    queue = _queue_filter(request).qs.exclude(pk=current.pk)
+    queue = _filtered(_queue_filter(request)).exclude(pk=current.pk)
     after = queue.filter(Q(confidence__gt=current.confidence) | Q(confidence=current.confidence, pk__gt=current.pk))
     following = after.first() or queue.first()
     query = _filters_query(request)

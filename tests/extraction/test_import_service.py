@@ -3,9 +3,10 @@
 import shutil
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from commitments import extraction, services
-from commitments.models import Bureau, Commitment, Report, Section
+from commitments.models import Bureau, BureauAssignment, Commitment, Report, Section
 
 pytestmark = pytest.mark.django_db
 
@@ -205,6 +206,15 @@ def test_demo_setup_is_idempotent(seeds_dir):
         "潜江市民政局",
         services.PLACEHOLDER_BUREAU,
     }
+
+
+def test_the_demo_account_is_assigned_every_bureau_the_placeholder_included(seeds_dir):
+    services.demo_setup(seeds_dir=seeds_dir)
+
+    demo = get_user_model().objects.get(username="demo")
+    assigned = set(BureauAssignment.objects.filter(user=demo).values_list("bureau__name", flat=True))
+    assert assigned == set(Bureau.objects.values_list("name", flat=True))
+    assert services.PLACEHOLDER_BUREAU in assigned
 
 
 def test_the_demo_account_is_a_staff_analyst_not_a_superuser(client):
