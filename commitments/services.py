@@ -239,14 +239,34 @@ def bureaus_assign_all(*, user) -> int:
     return len(new)
 
 
-def demo_setup(*, seeds_dir: Path, on_file: Callable[[Path], None] | None = None) -> DemoOutcome:
-    """Roles, the demo account and the seed reports; running it again changes nothing."""
+def demo_setup(
+    *, seeds_dir: Path, reviews_dir: Path | None = None, on_file: Callable[[Path], None] | None = None
+) -> DemoOutcome:
+    """Roles, the demo account and the seed reports; running it again changes nothing.
+
+    With `reviews_dir`, next-year reviews found there are imported too, but only those whose
+    bureau a seed report already brought in, so that the demo shows plans matched against reviews.
+    """
+    from commitments.ingest.readers import ReportReadError, read_report
+
     user = demo_user_ensure()
     outcomes = []
     for path in report_files_collect([seeds_dir]):
         if on_file:
             on_file(path)
         outcomes.append(report_import(path=path, imported_by=user))
+    if reviews_dir is not None and reviews_dir.is_dir():
+        known = set(Bureau.objects.filter(is_placeholder=False).values_list("name", flat=True))
+        for path in sorted(reviews_dir.glob("*review*.txt")):
+            try:
+                document = read_report(path)
+            except ReportReadError:
+                continue
+            bureau = detect_bureau(document.text, document.title or "")
+            if bureau in known:
+                if on_file:
+                    on_file(path)
+                outcomes.append(report_import(path=path, bureau_name=bureau, imported_by=user))
     bureaus_assign_all(user=user)
     return DemoOutcome(imports=outcomes, username="demo", password="demo")
 

@@ -207,3 +207,19 @@ def test_a_plan_imported_after_its_review_is_matched_on_import(seed, devset_dir)
 
     commitments = plan_commitments(plan)
     assert Assessment.objects.filter(commitment__in=commitments).count() == commitments.count()
+
+
+def test_the_demo_brings_next_year_reviews_of_its_bureaus_and_matches_them(seeds_dir, devset_dir):
+    from commitments import services
+    from commitments.models import Assessment, Report
+
+    outcome = services.demo_setup(seeds_dir=seeds_dir, reviews_dir=devset_dir)
+
+    reviews = [o for o in outcome.imports if "review" in o.source]
+    assert sorted(o.bureau_name for o in reviews) == ["中山市民政局", "兰陵县民政局"]
+    assert not Report.objects.filter(source__contains="statecouncil").exists()
+    matched = Assessment.objects.filter(commitment__section__year=2022)
+    assert set(matched.values_list("commitment__section__report__bureau__name", flat=True)) == {
+        "中山市民政局",
+        "兰陵县民政局",
+    }

@@ -22,12 +22,20 @@ class Command(BaseCommand):
             default=settings.BASE_DIR.parent / "shared" / "seeds",
             help="样例报告所在文件夹（默认：仓库旁的 shared/seeds）",
         )
+        parser.add_argument(
+            "--reviews",
+            type=Path,
+            default=settings.BASE_DIR.parent / "shared" / "devset",
+            help="下一年度工作回顾所在文件夹：其中与样例同一单位的回顾一并导入，用于演示承诺匹配",
+        )
 
-    def handle(self, *args, seeds, **options):
+    def handle(self, *args, seeds, reviews, **options):
         seeds = Path(seeds)
         if not seeds.is_dir():
             raise CommandError(f"找不到样例报告文件夹 {seeds}；请用 --seeds 指定")
-        outcome = services.demo_setup(seeds_dir=seeds, on_file=lambda p: self.stdout.write(f"导入 {p.name} …"))
+        outcome = services.demo_setup(
+            seeds_dir=seeds, reviews_dir=Path(reviews), on_file=lambda p: self.stdout.write(f"导入 {p.name} …")
+        )
         for item in outcome.imports:
             where = f"{item.bureau_name}，{item.year or '年份未知'}，{item.sections} 个部分，{item.commitments} 条承诺"
             detail = where if item.status != "failed" else item.reason
