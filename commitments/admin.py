@@ -37,6 +37,19 @@ logger = logging.getLogger(__name__)
 EXCERPT_CHARS = 40
 
 
+class ReadOnlyAdminMixin:
+    """Rows that only services write (machine runs, decisions taken on the review page)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class BureauScopedMixin:
     """Rows of bureaus not assigned to the user do not exist for them: lists, pages and actions alike."""
 
@@ -489,7 +502,7 @@ class AssessmentPlanYearFilter(PlanYearFilter):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(BureauScopedMixin, SimpleHistoryAdmin):
+class AssessmentAdmin(ReadOnlyAdminMixin, BureauScopedMixin, SimpleHistoryAdmin):
     """Read-only until the analysts' review queue (issue 4): decisions go through services."""
 
     list_display = (
@@ -541,15 +554,6 @@ class AssessmentAdmin(BureauScopedMixin, SimpleHistoryAdmin):
         self.get_object(request, unquote(object_id))
         return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.display(description="承诺", ordering="commitment__text")
     def commitment_excerpt(self, obj: Assessment) -> str:
         return _excerpt(obj.commitment.text)
@@ -594,7 +598,7 @@ class BureauAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(MatchingRun)
-class MatchingRunAdmin(admin.ModelAdmin):
+class MatchingRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "__str__",
         "state",
@@ -607,15 +611,6 @@ class MatchingRunAdmin(admin.ModelAdmin):
     )
     list_filter = ("state", "engine_version")
     list_select_related = ("scope_bureau",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="进度")
     def progress(self, obj: MatchingRun) -> str:
