@@ -243,3 +243,63 @@ class BureauAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}：{self.bureau}"
+
+
+class DoubleCodingSample(models.Model):
+    """The assessments of one bureau and plan year drawn at random for an independent second judgement.
+
+    The seed is kept so the same draw can be repeated from the same candidates.
+    """
+
+    bureau = models.ForeignKey(
+        Bureau, verbose_name="单位", on_delete=models.CASCADE, related_name="double_coding_samples"
+    )
+    year = models.PositiveSmallIntegerField("计划年份")
+    size = models.PositiveIntegerField("抽样数")
+    seed = models.BigIntegerField("随机种子")
+    assessments = models.ManyToManyField(
+        Assessment, verbose_name="抽中的评估", related_name="double_coding_samples", blank=True
+    )
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="抽样人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    drawn_at = models.DateTimeField("抽样时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "双人复核抽样"
+        verbose_name_plural = "双人复核抽样"
+        ordering = ["bureau", "-year"]
+        constraints = [models.UniqueConstraint(fields=["bureau", "year"], name="double_coding_sample_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.bureau} {self.year}年：抽样 {self.size} 条"
+
+
+class SecondCoding(models.Model):
+    """A second analyst's independent judgement on a sampled assessment, for inter-coder agreement."""
+
+    assessment = models.ForeignKey(
+        Assessment, verbose_name="评估", on_delete=models.CASCADE, related_name="second_codings"
+    )
+    coder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="复核人", on_delete=models.CASCADE, related_name="second_codings"
+    )
+    status = models.CharField("状态", max_length=20, choices=Assessment.STATUS_CHOICES)
+    evidence_text = models.TextField("采用的证据", blank=True)
+    note = models.TextField("备注", blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "双人复核"
+        verbose_name_plural = "双人复核"
+        ordering = ["assessment", "created_at"]
+        constraints = [models.UniqueConstraint(fields=["assessment", "coder"], name="second_coding_unique_coder")]
+
+    def __str__(self) -> str:
+        return f"{self.coder}：{self.get_status_display()}（{self.assessment.commitment}）"
