@@ -1,0 +1,127 @@
+"""The review workflow in a real browser: Debian's headless Chromium, driven by Playwright, against a live
+server holding a real imported and matched plan/review pair.
+
+Playwright's sync API keeps an asyncio loop running in this thread while it is open, and Django refuses ORM
+calls from a thread with a running loop. So each test does its database work before `chromium()` opens and
+after it closes, and the browser only talks to the live server (its own thread, no loop).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.urls import reverse
+
+from commitments import selectors
+from commitments.models import Assessment
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+PASSWORD = "pass"  # make_user's password
+TIMEOUT_MS = 30_000
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _require_chromium() -> None:
+    """CI must run the browser tests (its Debian packages come from requirements.txt); a developer without
+    Chromium gets a clear skip instead of a crash."""
+    if Path(CHROMIUM).is_file() or shutil.which(CHROMIUM):
+        return
+    reason = f"Chromium not found at {CHROMIUM}: apt-get install chromium fonts-wqy-microhei"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@contextmanager
+def chromium():
+    """A fresh page in a fresh headless Chromium; no ORM calls while it is open (see the module docstring)."""
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(TIMEOUT_MS)
+            yield page
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def analyst(make_user, zhongshan_pair):
+    """An analyst of 中山市民政局, whose 2022 plan was matched against its review on import."""
+    return make_user("browser-analyst", "analyst", [zhongshan_pair[0].bureau])
+
+
+def queue_now(user) -> list[Assessment]:
+    return list(selectors.review_queue(user=user).select_related("commitment"))
+
+
+def review_path(assessment: Assessment) -> str:
+    return reverse("review_assessment", args=[assessment.pk])
+
+
+def log_in(page, base_url: str, username: str) -> None:
+    """Through the admin's own login form, as a person would, landing on the queue."""
+    page.goto(f"{base_url}/admin/review/")
+    assert urlsplit(page.url).path == "/admin/login/", "the queue asks for a login first"
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{base_url}/admin/review/")
+
+
+def queue_links(page) -> list[str]:
+    return page.eval_on_selector_all("#review-queue tbody a", "links => links.map(a => a.getAttribute('href'))")
+
+
+def test_an_analyst_confirms_in_one_click_and_the_item_leaves_the_queue(live_server, analyst):
+    before = queue_now(analyst)
+    assert len(before) >= 2
+    first, second = before[:2]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    screenshot = SCREENSHOTS / "review.png"
+
+    with chromium() as page:
+        log_in(page, live_server.url, analyst.username)
+        assert f"共 {len(before)} 条" in page.inner_text("#content")
+        assert queue_links(page)[0] == review_path(first)
+
+        page.click(f"#review-queue a[href='{review_path(first)}']")
+        page.wait_for_url(f"{live_server.url}{review_path(first)}")
+        assert page.inner_text("#commitment-text") == first.commitment.text
+        assert page.locator(".review-evidence mark").count() > 0, "evidence terms are highlighted"
+        page.screenshot(path=str(screenshot), full_page=True)
+
+        page.get_by_role("button", name="确认机器建议").click()
+        page.wait_for_url(f"{live_server.url}{review_path(second)}")
+        assert "已保存" in page.inner_text(".messagelist")
+
+        page.goto(f"{live_server.url}/admin/review/")
+        assert f"共 {len(before) - 1} 条" in page.inner_text("#content")
+        assert review_path(first) not in queue_links(page)
+        assert queue_links(page)[0] == review_path(second)
+
+    print(f"\nreview page screenshot: {screenshot}")
+    assert screenshot.stat().st_size > 10_000
+    first.refresh_from_db()
+    assert (first.source, first.confirmed_by, first.status) == ("analyst", analyst, first.machine_status)
+    assert queue_now(analyst) == before[1:]
