@@ -21,6 +21,16 @@ def env_bool(name: str, default: bool) -> bool:
     raise ValueError(f"{name} must be a boolean (true/false), got {value!r}")
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {value!r}") from None
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -41,6 +51,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "simple_history",
+    "import_export",
+    "django_celery_beat",
     "commitments",
 ]
 
@@ -74,13 +86,34 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "tracker.wsgi.application"
 
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
-        "OPTIONS": {"timeout": 20},
+# PostgreSQL (or any database dj-database-url reads) in production: DATABASE_URL=postgres://user:pw@host:5432/db.
+# Without it, SQLite in one file; the web process and Celery workers may share that file.
+DATABASE_URL = env_str("DATABASE_URL", "")
+if DATABASE_URL:
+    import dj_database_url
+
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True
+        )
     }
-}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            "OPTIONS": {
+                "timeout": 20,
+                # Writers take the lock when their transaction begins, so two processes (web and a
+                # worker) never deadlock upgrading a read lock; WAL lets readers go on meanwhile.
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            },
+            # A file, not memory: the integration tests start a real Celery worker on the test database.
+            # The process id keeps parallel test runs apart.
+            "TEST": {"NAME": env_str("SQLITE_TEST_PATH", f"/tmp/tracker-test-{os.getpid()}.sqlite3")},
+        }
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -107,6 +140,33 @@ REPORT_MAX_BYTES = int(env_str("REPORT_MAX_BYTES", str(20 * 1024 * 1024)))
 
 # Semantic similarity (USE embeddings) as one part of the evidence score; off: lexical parts only.
 MATCH_EMBEDDINGS = env_bool("MATCH_EMBEDDINGS", True)
+
+# Jobs (Celery). With REDIS_URL the broker is Redis and `celery -A tracker worker` runs the jobs; without it
+# tasks run eagerly in the calling process, so `make demo` needs no server.
+REDIS_URL = env_str("REDIS_URL", "")
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_IGNORE_RESULT = True
+# A job is acknowledged only after it finished: a worker killed mid-run leaves it to another worker.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # An unacknowledged job is handed out again after this many seconds (longer than any run).
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3 * 3600),
+    "socket_connect_timeout": 5,
+}
+# Enqueueing while Redis is down fails within a few seconds, so the user is told at once.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# A running job that has not reported progress for this long is taken to be dead (its worker was killed).
+MATCHING_RUN_STALE_SECONDS = env_int("MATCHING_RUN_STALE_SECONDS", 600)
+# A queued job that no worker started within this long is sent again (its message was lost).
+MATCHING_RUN_REQUEUE_SECONDS = env_int("MATCHING_RUN_REQUEUE_SECONDS", 1800)
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
