@@ -26,17 +26,15 @@ PASTE = "paste"
 BAR_PX = 120
 
 
-class ReviewForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    status = forms.ChoiceField(label="状态", choices=list(STATUS_LABELS.items()))
+class EvidenceChoiceForm(forms.Form):
+    """Pick one of the ranked evidence passages, paste another, or none; a note. Shared by the review
+    page and the second coder's page."""
+
     evidence_choice = forms.ChoiceField(label="采用的证据", widget=forms.RadioSelect, required=False)
     evidence_paste = forms.CharField(
         label="粘贴证据", required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 80})
     )
     note = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
-    failure_reason = forms.ChoiceField(
-        label="未完成原因", required=False, choices=[("", "—")] + list(Assessment.FailureReason.choices)
-    )
 
     def __init__(self, *args, evidence=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -49,12 +47,26 @@ class ReviewForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("status") == "not_fulfilled" and not data.get("failure_reason"):
-            self.add_error("failure_reason", "状态为“未完成”时须选择未完成原因")
         choice = data.get("evidence_choice") or ""
         if choice == PASTE and not data.get("evidence_paste", "").strip():
             self.add_error("evidence_paste", "请粘贴证据原文")
         data["evidence_text"] = data.get("evidence_paste", "") if choice == PASTE else self.evidence.get(choice, "")
+        return data
+
+
+class ReviewForm(EvidenceChoiceForm):
+    field_order = ["version", "status", "evidence_choice", "evidence_paste", "note", "failure_reason"]
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(label="状态", choices=list(STATUS_LABELS.items()))
+    failure_reason = forms.ChoiceField(
+        label="未完成原因", required=False, choices=[("", "—")] + list(Assessment.FailureReason.choices)
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("status") == "not_fulfilled" and not data.get("failure_reason"):
+            self.add_error("failure_reason", "状态为“未完成”时须选择未完成原因")
         return data
 
 
@@ -134,9 +146,13 @@ def review_assessment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def review_urls(site: admin.AdminSite) -> list:
+    # Imported here: the double coding pages reuse this module's evidence form.
+    from commitments.coding_views import coding_urls
+
     return [
         path("", site.admin_view(review_queue), name="review_queue"),
         path("<int:pk>/", site.admin_view(review_assessment), name="review_assessment"),
+        *coding_urls(site),
     ]
 
 
