@@ -10,16 +10,19 @@ import logging
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
-from commitments import matching_services, selectors, services
+from commitments import assessment_services, matching_services, selectors, services
 from commitments.matching.types import PART_LABELS, STATUS_LABELS
 from commitments.models import (
     Assessment,
@@ -31,6 +34,8 @@ from commitments.models import (
     Report,
     Section,
 )
+from commitments.resources import AssessmentResource
+from commitments.review_filters import BANDS
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +138,7 @@ class ReportImportForm(forms.Form):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(BureauScopedMixin, admin.ModelAdmin):
     list_display = (
         "title",
         "bureau",
@@ -144,7 +149,7 @@ class ReportAdmin(admin.ModelAdmin):
         "commitment_count",
         "imported_at",
     )
-    list_filter = ("bureau", "year", "source_format")
+    list_filter = (("bureau", admin.RelatedOnlyFieldListFilter), "year", "source_format")
     list_select_related = ("bureau",)
     search_fields = ("title",)
     autocomplete_fields = ("bureau",)
@@ -182,7 +187,13 @@ class ReportAdmin(admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
-        return selectors.reports_with_counts()
+        return selectors.reports_for_user(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A report cannot be moved to a bureau the user does not handle.
+        if db_field.name == "bureau":
+            kwargs["queryset"] = selectors.bureaus_for_user(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_add_permission(self, request):
         # Reports enter through the import view, which reads the file and runs the engine.
@@ -287,9 +298,9 @@ class CommitmentInline(admin.TabularInline):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(BureauScopedMixin, admin.ModelAdmin):
     list_display = ("heading", "report", "kind", "year", "period", "commitment_count")
-    list_filter = ("kind", "year", "report__bureau")
+    list_filter = ("kind", "year", ("report__bureau", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("report__bureau",)
     search_fields = ("heading", "report__title")
     fields = ("report", "order", "kind", "year", "period", "heading", "start", "end", "section_text")
@@ -300,7 +311,7 @@ class SectionAdmin(admin.ModelAdmin):
         return False
 
     def get_queryset(self, request):
-        return selectors.sections_with_counts()
+        return selectors.sections_for_user(request.user)
 
     @admin.display(description="承诺数", ordering="commitment_count")
     def commitment_count(self, obj: Section) -> int:
@@ -501,9 +512,41 @@ class AssessmentPlanYearFilter(PlanYearFilter):
     year_field = "commitment__section__year"
 
 
+class ConfidenceBandFilter(admin.SimpleListFilter):
+    title = "置信度"
+    parameter_name = "band"
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (label, _, _) in BANDS.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() not in BANDS:
+            return queryset
+        _, low, high = BANDS[self.value()]
+        if low is not None:
+            queryset = queryset.filter(confidence__gte=low)
+        if high is not None:
+            queryset = queryset.filter(confidence__lt=high)
+        return queryset
+
+
+class BulkConfirmForm(forms.Form):
+    min_confidence = forms.FloatField(
+        label="置信度下限",
+        min_value=0,
+        max_value=1,
+        initial=selectors.BULK_CONFIRM_FLOOR,
+        help_text="只确认置信度不低于此值的机器建议",
+    )
+
+
+class RevertForm(forms.Form):
+    version = forms.IntegerField(min_value=1)
+
+
 @admin.register(Assessment)
-class AssessmentAdmin(ReadOnlyAdminMixin, BureauScopedMixin, SimpleHistoryAdmin):
-    """Read-only until the analysts' review queue (issue 4): decisions go through services."""
+class AssessmentAdmin(ReadOnlyAdminMixin, BureauScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
+    """Read-only pages: decisions go through services (review page, bulk confirm, revert, file import)."""
 
     list_display = (
         "commitment_excerpt",
@@ -520,9 +563,15 @@ class AssessmentAdmin(ReadOnlyAdminMixin, BureauScopedMixin, SimpleHistoryAdmin)
         "machine_disagrees",
         ("commitment__section__report__bureau", admin.RelatedOnlyFieldListFilter),
         AssessmentPlanYearFilter,
+        ConfidenceBandFilter,
     )
     list_select_related = ("commitment__section__report__bureau",)
     search_fields = ("commitment__text", "reason")
+    actions = ("bulk_confirm",)
+    resource_classes = (AssessmentResource,)
+    formats = (CSV, XLSX)
+    object_history_template = "admin/commitments/assessment/object_history.html"
+    object_history_form_template = "admin/commitments/assessment/object_history_form.html"
     fieldsets = (
         (None, {"fields": ("commitment", "status", "confidence", "reason", "source", "evidence_text")}),
         ("分析员", {"fields": ("note", "failure_reason", "confirmed_by", "confirmed_at")}),
@@ -545,14 +594,123 @@ class AssessmentAdmin(ReadOnlyAdminMixin, BureauScopedMixin, SimpleHistoryAdmin)
     def get_queryset(self, request):
         return selectors.assessments_for_user(request.user)
 
+    def get_readonly_fields(self, request, obj=None):
+        # Also on simple_history's version page, whose form would otherwise be editable and saveable.
+        return flatten_fieldsets(self.fieldsets)
+
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        """Analysts (not viewers); which bureaus they may decide on is checked per row by the services."""
+        return request.user.has_perm("commitments.change_assessment")
+
     # simple_history falls back to the history rows when get_queryset misses the object: check first.
     def history_view(self, request, object_id, extra_context=None):
         self.get_object(request, unquote(object_id))
         return super().history_view(request, object_id, extra_context=extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        self.get_object(request, unquote(object_id))
-        return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
+        """One earlier version; its POST (the revert button) restores that decision via the service,
+        never by saving simple_history's form."""
+        assessment = self.get_object(request, unquote(object_id))
+        record = assessment.history.filter(history_id=version_id).first() if version_id.isdigit() else None
+        if record is None:
+            raise Http404("无此历史版本")
+        if request.method == "POST":
+            return self._revert(request, assessment, record.history_id)
+        context = {
+            **(extra_context or {}),
+            "current": assessment,
+            "record": record,
+            "to_machine": record.source == Assessment.Source.MACHINE,
+        }
+        return super().history_form_view(request, object_id, version_id, extra_context=context)
+
+    def revert_disabled(self, request, obj=None):
+        if obj is None or not self.has_decide_permission(request):
+            return True
+        bureau_id = Commitment.objects.filter(pk=obj.commitment_id).values_list("section__report__bureau", flat=True)
+        return not selectors.user_may_edit_bureau(user=request.user, bureau_id=bureau_id.first())
+
+    def _revert(self, request: HttpRequest, assessment: Assessment, history_id: int) -> HttpResponse:
+        if self.revert_disabled(request, assessment):
+            raise PermissionDenied
+        form = RevertForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "缺少版本号，请重新打开该页面再恢复")
+            return HttpResponseRedirect(request.path)
+        try:
+            saved = assessment_services.assessment_revert(
+                assessment=assessment,
+                history_id=history_id,
+                user=request.user,
+                expected_version=form.cleaned_data["version"],
+            )
+        except assessment_services.StaleAssessment as stale:
+            messages.error(request, str(stale))
+            return HttpResponseRedirect(request.path)
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+            return HttpResponseRedirect(request.path)
+        messages.success(
+            request,
+            f"已恢复所选版本：现为“{saved.get_status_display()}”（{saved.get_source_display()}，版本 {saved.version}）",
+        )
+        return redirect("admin:commitments_assessment_history", assessment.pk)
+
+    @admin.action(description="确认所选机器建议", permissions=["decide"])
+    def bulk_confirm(self, request: HttpRequest, queryset):
+        """An intermediate page with the counts; confirming there calls the bulk service."""
+        form = BulkConfirmForm(request.POST if "min_confidence" in request.POST else None)
+        floor = form.cleaned_data["min_confidence"] if form.is_valid() else selectors.BULK_CONFIRM_FLOOR
+        select_across = request.POST.get("select_across") == "1"
+        selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
+        # Ids that the user's rows do not include (another bureau's, posted by hand) are just left out.
+        unseen = 0 if select_across else len(set(selected) - {str(pk) for pk in queryset.values_list("pk", flat=True)})
+        if request.POST.get("post") == "yes" and (form.is_valid() or not form.is_bound):
+            outcome = assessment_services.assessments_bulk_confirm(
+                user=request.user, assessments=queryset, min_confidence=floor
+            )
+            messages.success(request, f"已确认 {len(outcome.confirmed)} 条机器建议")
+            for reason, count in outcome.skipped.items():
+                messages.warning(request, f"跳过 {count} 条：{reason}")
+            if unseen:
+                messages.warning(request, f"忽略 {unseen} 条：{selectors.BULK_SKIP_BUREAU}或已不存在")
+            return None
+        eligible, skipped = selectors.bulk_confirm_split(user=request.user, assessments=queryset, min_confidence=floor)
+        if unseen:
+            skipped[selectors.BULK_SKIP_BUREAU + "或已不存在"] += unseen
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "确认所选机器建议",
+            "form": form if form.is_bound else BulkConfirmForm(),
+            "eligible": eligible,
+            "skipped": sorted(skipped.items()),
+            "selected": selected if not select_across else selected[:1],
+            "select_across": select_across,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/commitments/assessment/bulk_confirm.html", context)
+
+    def get_resource_kwargs(self, request, *args, **kwargs):
+        return {**kwargs, "user": request.user}
+
+    def has_import_permission(self, request):
+        return self.has_decide_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+    def get_import_data_kwargs(self, **kwargs):
+        # The confirmed import is all or nothing: one failing row (say, saved meanwhile) undoes every row.
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def process_result(self, result, request):
+        if not result.has_errors() and not result.has_validation_errors():
+            return super().process_result(result, request)
+        messages.error(request, "导入失败，未做任何修改：")
+        for line in _import_problems(result):
+            messages.error(request, line)
+        return redirect("admin:commitments_assessment_import")
 
     @admin.display(description="承诺", ordering="commitment__text")
     def commitment_excerpt(self, obj: Assessment) -> str:
@@ -622,6 +780,15 @@ def _assessment_of(commitment: Commitment) -> Assessment | None:
         return commitment.assessment
     except Assessment.DoesNotExist:
         return None
+
+
+def _import_problems(result) -> list[str]:
+    lines = [str(error.error) for error in result.base_errors]
+    for row in result.invalid_rows:
+        lines.append(f"第 {row.number} 行：{'；'.join(m for ms in row.error_dict.values() for m in ms)}")
+    for number, errors in result.row_errors():
+        lines.append(f"第 {number} 行：{'；'.join(str(e.error) for e in errors)}")
+    return lines
 
 
 def _excerpt(text: str) -> str:

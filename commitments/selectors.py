@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
+
 from django.db.models import Count, QuerySet
 
 from commitments.models import Assessment, Bureau, BureauAssignment, Commitment, Report, Section
@@ -49,9 +52,61 @@ def user_may_edit_bureau(*, user, bureau_id: int) -> bool:
     return BureauAssignment.objects.filter(user=user, bureau_id=bureau_id).exists()
 
 
+def bureau_ids_editable_by(user) -> set[int] | None:
+    """The bureaus a user may decide on; None means all of them (a superuser)."""
+    if user.is_active and user.is_superuser:
+        return None
+    if not user.is_active or not user.groups.filter(name=ANALYST_GROUP).exists():
+        return set()
+    return set(BureauAssignment.objects.filter(user=user).values_list("bureau_id", flat=True))
+
+
+BULK_SKIP_DECIDED = "已由分析员判定"
+BULK_SKIP_BUREAU = "不属于你负责的单位"
+BULK_SKIP_UNVERIFIABLE = "机器建议为“无法核验”（含糊承诺），须逐条判断"
+BULK_SKIP_LOW = "置信度低于下限"
+BULK_CONFIRM_FLOOR = 0.8
+
+
+def bulk_confirm_split(
+    *, user, assessments: Iterable[Assessment], min_confidence: float
+) -> tuple[list[Assessment], Counter]:
+    """Which of the selected proposals a bulk confirmation takes, and why each other one is left out.
+
+    "无法核验" rests on the vagueness flag alone, so it is never confirmed unread.
+    """
+    editable = bureau_ids_editable_by(user)
+    eligible: list[Assessment] = []
+    skipped: Counter = Counter()
+    for assessment in assessments:
+        if assessment.source == Assessment.Source.ANALYST:
+            skipped[BULK_SKIP_DECIDED] += 1
+        elif editable is not None and assessment.commitment.section.report.bureau_id not in editable:
+            skipped[BULK_SKIP_BUREAU] += 1
+        elif assessment.status == "unverifiable":
+            skipped[BULK_SKIP_UNVERIFIABLE] += 1
+        elif assessment.confidence < min_confidence:
+            skipped[BULK_SKIP_LOW] += 1
+        else:
+            eligible.append(assessment)
+    return eligible, skipped
+
+
 def bureaus_for_user(user) -> QuerySet[Bureau]:
     ids = bureau_ids_for_user(user)
     return Bureau.objects.all() if ids is None else Bureau.objects.filter(pk__in=ids)
+
+
+def reports_for_user(user) -> QuerySet[Report]:
+    reports = reports_with_counts()
+    ids = bureau_ids_for_user(user)
+    return reports if ids is None else reports.filter(bureau_id__in=ids)
+
+
+def sections_for_user(user) -> QuerySet[Section]:
+    sections = sections_with_counts()
+    ids = bureau_ids_for_user(user)
+    return sections if ids is None else sections.filter(report__bureau_id__in=ids)
 
 
 def commitments_for_user(user) -> QuerySet[Commitment]:
