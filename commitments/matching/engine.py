@@ -15,7 +15,15 @@ import numpy as np
 from commitments.extraction import CommitmentSpan, SectionSpan
 from commitments.matching import embedding
 from commitments.matching.status import last_cue, propose_status
-from commitments.matching.terms import Rarity, char_bigrams, content_terms, corpus_clauses, coverage
+from commitments.matching.terms import (
+    Rarity,
+    char_bigrams,
+    char_ngrams,
+    content_terms,
+    corpus_clauses,
+    coverage,
+    overlap,
+)
 from commitments.matching.types import Evidence, MatchResult, ReviewUnit
 from commitments.matching.units import HAN_RE, review_units
 from commitments.nlp.components.attributes import named_documents
@@ -24,6 +32,7 @@ from commitments.nlp.targets import parse_targets
 # Weights of the score parts; a part's value (0..1) times its weight is its contribution.
 WEIGHTS = {
     "terms": 0.40,  # shared key terms, weighted by rarity in the bureau's reports
+    "phrase": 0.10,  # a shared run of rare characters (平安海拉尔建设), whatever the commitment's length
     "document": 0.25,  # the same 《document》
     "target": 0.10,  # a reported figure in the unit and subject of a planned target
     "topic": 0.08,  # the review heading agrees with the plan heading
@@ -39,6 +48,8 @@ PROBLEMS_RE = re.compile(r"问题|不足|差距|短板")
 WINDOW = 2  # comma-clauses per passage inside a long sentence
 ACTION_COVER = 0.3  # share of a sub-action's term mass a review sentence must repeat to report on it
 ACTION_SPLIT_RE = re.compile(r"[，,]")
+PHRASE_GRAM = 4  # characters per gram of the phrase part
+PHRASE_FULL = 3.0  # rare shared grams for a full phrase part: a six-character run
 SEMANTIC_FLOOR = 0.2  # cosines below this say nothing; rescaled to 0..1 above it
 
 
@@ -196,6 +207,14 @@ def score_parts(
     ) / 2
     by_window = np.sqrt(recall * np.sqrt(np.clip(precision, 0, 1)))
     parts["terms"] = np.maximum.reduceat(by_window, np.searchsorted(owners, np.arange(m)), axis=1)
+
+    # The terms part is a share of the commitment: a long commitment of five actions scores low
+    # against the sentence reporting one of them. A shared run of rare characters says "this one"
+    # whatever the length; grams are weighted by rarity so that boilerplate runs (经济社会发展) fade.
+    commitment_runs = [char_ngrams(c.text, PHRASE_GRAM) for c in commitments]
+    unit_runs = [char_ngrams(u.text, PHRASE_GRAM) for u in units]
+    runs = Rarity([*commitment_runs, *unit_runs, *(char_ngrams(c, PHRASE_GRAM) for c in clauses)])
+    parts["phrase"] = np.clip(overlap(commitment_runs, unit_runs, lambda g: runs.relative(g) ** 2) / PHRASE_FULL, 0, 1)
 
     documents = np.zeros((n, m), dtype=np.float32)
     unit_docs = [named_documents(u.text) for u in units]

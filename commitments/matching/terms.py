@@ -126,6 +126,17 @@ def char_bigrams(text: str) -> tuple[str, ...]:
     return tuple(grams)
 
 
+@functools.lru_cache(maxsize=100_000)
+def char_ngrams(text: str, n: int = 4) -> tuple[str, ...]:
+    """Runs of `n` Han characters: two texts sharing several of them share a phrase
+    (平安海拉尔建设, 落地签证业务), which a bag of words does not see."""
+    grams: dict[str, None] = {}
+    for run in HAN_RUN_RE.findall(text):
+        for i in range(len(run) - n + 1):
+            grams.setdefault(run[i : i + n], None)
+    return tuple(grams)
+
+
 class Rarity:
     """Inverse document frequency of terms over a set of clauses."""
 
@@ -142,15 +153,21 @@ class Rarity:
     def weight(self, term: str) -> float:
         return math.log((self.n + 1) / (self.df.get(term, 0) + 1)) + 1.0
 
+    def relative(self, term: str) -> float:
+        """The weight as a share of the weight of a term seen nowhere else (0..1]."""
+        return self.weight(term) / (math.log(self.n + 1) + 1.0)
 
-def coverage(queries: Sequence[Sequence[str]], targets: Sequence[Sequence[str]], rarity: Rarity) -> np.ndarray:
-    """Share of each query's rarity mass found in each target: an (n, m) matrix in [0, 1].
 
-    Only terms that occur on both sides get a column, which keeps the matrices small.
-    """
+def overlap(queries: Sequence[Sequence[str]], targets: Sequence[Sequence[str]], weight) -> np.ndarray:
+    """Summed weight of the terms each query shares with each target: an (n, m) matrix."""
+    q, t, w = _incidence(queries, targets, weight)
+    return (q * w) @ t.T
+
+
+def _incidence(queries, targets, weight):
     shared = sorted(set().union(*map(set, queries)) & set().union(*map(set, targets))) if queries and targets else []
     index = {term: i for i, term in enumerate(shared)}
-    idf = np.array([rarity.weight(t) for t in shared], dtype=np.float32)
+    w = np.array([weight(t) for t in shared], dtype=np.float32)
     q = np.zeros((len(queries), len(shared)), dtype=np.float32)
     t = np.zeros((len(targets), len(shared)), dtype=np.float32)
     for row, terms in enumerate(queries):
@@ -161,6 +178,15 @@ def coverage(queries: Sequence[Sequence[str]], targets: Sequence[Sequence[str]],
         for term in terms:
             if term in index:
                 t[row, index[term]] = 1.0
+    return q, t, w
+
+
+def coverage(queries: Sequence[Sequence[str]], targets: Sequence[Sequence[str]], rarity: Rarity) -> np.ndarray:
+    """Share of each query's rarity mass found in each target: an (n, m) matrix in [0, 1].
+
+    Only terms that occur on both sides get a column, which keeps the matrices small.
+    """
+    q, t, idf = _incidence(queries, targets, rarity.weight)
     mass = np.array([sum(rarity.weight(term) for term in terms) or 1.0 for terms in queries], dtype=np.float32)
     return ((q * idf) @ t.T) / mass[:, None]
 

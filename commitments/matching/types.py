@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-MATCH_ENGINE_VERSION = "match-0.1"
+MATCH_ENGINE_VERSION = "match-0.2"
 
 STATUSES = ("fulfilled", "partial", "not_fulfilled", "no_evidence", "unverifiable")
 STATUS_LABELS = {
@@ -18,6 +18,7 @@ STATUS_LABELS = {
 # Names of the score parts as analysts read them.
 PART_LABELS = {
     "terms": "关键词",
+    "phrase": "共同短语",
     "document": "同名文件",
     "target": "目标数值",
     "topic": "主题一致",

@@ -57,6 +57,25 @@ def test_a_silent_review_gives_no_evidence_not_failure():
     assert all("未找到" in r.reason for r in results)
 
 
+def test_a_shared_rare_phrase_finds_the_report_of_a_long_commitment():
+    """A long commitment shares a small share of its words with the sentence reporting it; the
+    shared run 实施平安海拉尔建设 is what says it is the one (the phrase part)."""
+    plan = "2015年工作计划\n一、社会治理。继续实施平安海拉尔建设，完善专群结合、打防管控全方位、立体化的治安防控体系，切实维护社会稳定。\n"
+    review = (
+        "2015年工作回顾\n大力实施平安海拉尔建设，社会治理水平稳步提升。"
+        "完善社区服务体系，维护社区和谐稳定，社区防控能力全方位增强。\n"
+    )
+    commitments = analyse_text(plan, year=2015).commitments
+    sections = analyse_text(review, year=2016).sections
+    chosen = [sections[i] for i in review_sections_for(sections, year=2015)]
+    [result] = match_commitments(commitments, review, chosen, corpus=[plan, review], use_embeddings=False)
+
+    assert result.evidence[0].text.startswith("大力实施平安海拉尔建设")
+    assert result.evidence[0].parts["phrase"] > 0
+    assert result.evidence[1].parts["phrase"] == 0
+    assert result.status != "no_evidence"
+
+
 @pytest.mark.parametrize("peer", sorted(PEERS))
 def test_the_simple_peers_run_on_the_same_input(peer):
     commitments = analyse_text(PLAN, year=2022).commitments

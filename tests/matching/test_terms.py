@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from commitments.matching.terms import STOP_TERMS, Rarity, char_bigrams, content_terms, coverage
+from commitments.matching.terms import (
+    STOP_TERMS,
+    Rarity,
+    char_bigrams,
+    char_ngrams,
+    content_terms,
+    coverage,
+    overlap,
+)
 
 
 def test_content_terms_drop_stop_words_and_keep_domain_words():
@@ -107,3 +115,29 @@ def test_coverage_of_empty_sides_has_the_right_shape():
     assert coverage([], [["养老"]], rarity).shape == (0, 1)
     assert coverage([["养老"]], [], rarity).shape == (1, 0)
     assert coverage([[]], [["养老"]], rarity).tolist() == [[0.0]]
+
+
+def test_char_ngrams_are_runs_of_han_characters_that_do_not_cross_punctuation():
+    assert char_ngrams("平安海拉尔，建设", 4) == ("平安海拉", "安海拉尔")
+    assert char_ngrams("三个字", 4) == ()
+
+
+def test_overlap_sums_the_weights_of_shared_terms_whatever_the_query_length():
+    short = [char_ngrams("实施平安海拉尔建设", 4)]
+    long = [
+        char_ngrams("继续实施平安海拉尔建设，完善专群结合、打防管控全方位、立体化的治安防控体系，切实维护社会稳定", 4)
+    ]
+    unit = [char_ngrams("大力实施平安海拉尔建设，社会治理水平稳步提升", 4)]
+
+    shared_short = overlap(short, unit, lambda g: 1.0)
+    shared_long = overlap(long, unit, lambda g: 1.0)
+    assert shared_short.shape == (1, 1)
+    assert shared_short[0, 0] == shared_long[0, 0] == 6.0  # 实施平安海拉尔建设: nine characters, six 4-grams
+    assert overlap(short, [char_ngrams("全年婚姻登记一万对", 4)], lambda g: 1.0)[0, 0] == 0
+
+
+def test_relative_rarity_is_one_for_a_term_seen_nowhere_and_less_for_common_ones():
+    rarity = Rarity([["养老"], ["养老"], ["界桩"], []])
+
+    assert rarity.relative("从未出现") == pytest.approx(1.0)
+    assert rarity.relative("养老") < rarity.relative("界桩") < 1.0
