@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from commitments.review_views import review_urls
+from commitments.scorecard_views import scorecard_urls
 
 admin.site.site_header = "承诺追踪"
 admin.site.site_title = "承诺追踪"
@@ -13,4 +14,5 @@ urlpatterns = [
     # Before the admin's own catch-all, inside its login and Chinese chrome.
     path("admin/review/", include(review_urls(admin.site))),
     path("admin/", admin.site.urls),
+    path("scorecards/", include(scorecard_urls())),
 ]

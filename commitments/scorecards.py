@@ -1,0 +1,168 @@
+"""Reads for the scorecards: fulfilment per bureau and plan year, per topic, and across years.
+
+Every figure is computed by the database in one grouped query per table, so a page's query count does not
+grow with the number of bureaus, years or commitments.
+
+Fulfilment rate = (已完成 + ½ 部分完成) / verifiable commitments, where verifiable means assessed with any
+status but 无法核验 (vague commitments no review could check). Commitments whose review has not been
+imported yet (no assessment) are counted apart as 待回顾 and are out of the rate too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, F, FloatField, Q, QuerySet, Value, When
+from django.db.models.functions import Cast
+
+from commitments.matching.types import STATUS_LABELS
+from commitments.models import Assessment, Commitment
+from commitments.selectors import bureau_ids_for_user
+
+STATUSES = tuple(STATUS_LABELS)
+VERIFIABLE = ("fulfilled", "partial", "not_fulfilled", "no_evidence")
+ANALYST = Assessment.Source.ANALYST
+
+# Groupings a scorecard table can be built on.
+BY_BUREAU_YEAR = ("bureau_id", "bureau_name", "region", "level", "year")
+
+
+def commitments_visible(user) -> QuerySet[Commitment]:
+    """Commitments of the bureaus a user may read (all for a superuser)."""
+    commitments = Commitment.objects.all()
+    ids = bureau_ids_for_user(user)
+    return commitments if ids is None else commitments.filter(section__report__bureau_id__in=ids)
+
+
+def _status_counts() -> dict:
+    counts = {
+        status: Count("pk", filter=Q(assessment__status=status)) for status in STATUSES
+    }  # one conditional count per status
+    counts["awaiting"] = Count("pk", filter=Q(assessment__isnull=True))
+    counts["confirmed"] = Count("pk", filter=Q(assessment__source=ANALYST))
+    counts["assessed"] = Count("pk", filter=Q(assessment__isnull=False))
+    counts["confirmed_fulfilled"] = Count("pk", filter=Q(assessment__source=ANALYST, assessment__status="fulfilled"))
+    counts["confirmed_partial"] = Count("pk", filter=Q(assessment__source=ANALYST, assessment__status="partial"))
+    counts["confirmed_verifiable"] = Count(
+        "pk", filter=Q(assessment__source=ANALYST, assessment__status__in=VERIFIABLE)
+    )
+    return counts
+
+
+def _ratio(numerator, denominator):
+    """numerator / denominator as a float, NULL when the denominator is 0 (sortable in the database)."""
+    return Case(
+        When(**{f"{denominator}__gt": 0}, then=Cast(numerator, FloatField()) / Cast(F(denominator), FloatField())),
+        default=Value(None),
+        output_field=FloatField(),
+    )
+
+
+def _with_rates(rows: QuerySet) -> QuerySet:
+    rows = rows.annotate(
+        verifiable=F("fulfilled") + F("partial") + F("not_fulfilled") + F("no_evidence"),
+    )
+    return rows.annotate(
+        rate=_ratio(F("fulfilled") + F("partial") * 0.5, "verifiable"),
+        confirmed_rate=_ratio(F("confirmed_fulfilled") + F("confirmed_partial") * 0.5, "confirmed_verifiable"),
+        confirmed_share=_ratio(F("confirmed"), "assessed"),
+    )
+
+
+def scorecard_rows(commitments: QuerySet[Commitment]) -> QuerySet:
+    """One row (a dict) per bureau and plan year, with status counts, rates and the confirmed share."""
+    rows = (
+        commitments.values(
+            bureau_id=F("section__report__bureau_id"),
+            bureau_name=F("section__report__bureau__name"),
+            region=F("section__report__bureau__region"),
+            level=F("section__report__bureau__level"),
+            year=F("section__year"),
+        )
+        .annotate(commitments=Count("pk"), **_status_counts())
+        .order_by("bureau_name", "-year")
+    )
+    return _with_rates(rows)
+
+
+def topic_rows(commitments: QuerySet[Commitment]) -> list[dict]:
+    """One row per top-level topic (the first heading of the topic path), same figures as scorecard_rows.
+
+    Grouping by a JSON element is not portable between SQLite and PostgreSQL, so the (bounded: one bureau's)
+    rows are read in one query and summed here.
+    """
+    groups: dict[str, dict] = {}
+    values = commitments.values_list("topic_path", "topic", "assessment__status", "assessment__source")
+    for topic_path, topic, status, source in values:
+        name = (topic_path[0] if topic_path else topic) or "（无标题）"
+        row = groups.setdefault(name, _empty_row(topic=name))
+        _count(row, status, source)
+    return [_finish(row) for row in groups.values()]
+
+
+def year_trend(rows) -> list[TrendPoint]:
+    """The bureau's fulfilment rate per plan year, oldest first, for the trend chart."""
+    points = [
+        TrendPoint(
+            year=row["year"],
+            rate=row["rate"],
+            confirmed_share=row["confirmed_share"] or 0.0,
+            commitments=row["commitments"],
+        )
+        for row in rows
+        if row["year"] is not None
+    ]
+    return sorted(points, key=lambda point: point.year)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    year: int
+    rate: float | None
+    confirmed_share: float
+    commitments: int
+
+    @property
+    def provisional(self) -> bool:
+        return self.confirmed_share == 0
+
+
+def provisional(row: dict) -> bool:
+    """A scorecard built only on machine proposals is provisional."""
+    return row["assessed"] > 0 and row["confirmed"] == 0
+
+
+def _empty_row(**key) -> dict:
+    row = dict(key, commitments=0, awaiting=0, confirmed=0, assessed=0)
+    row.update(dict.fromkeys(STATUSES, 0))
+    row.update(confirmed_fulfilled=0, confirmed_partial=0, confirmed_verifiable=0)
+    return row
+
+
+def _count(row: dict, status: str | None, source: str | None) -> None:
+    row["commitments"] += 1
+    if status is None:
+        row["awaiting"] += 1
+        return
+    row["assessed"] += 1
+    row[status] += 1
+    if source == ANALYST:
+        row["confirmed"] += 1
+        if status in ("fulfilled", "partial"):
+            row[f"confirmed_{status}"] += 1
+        if status in VERIFIABLE:
+            row["confirmed_verifiable"] += 1
+
+
+def _finish(row: dict) -> dict:
+    row["verifiable"] = sum(row[status] for status in VERIFIABLE)
+    row["rate"] = _share(row["fulfilled"] + row["partial"] / 2, row["verifiable"])
+    row["confirmed_rate"] = _share(
+        row["confirmed_fulfilled"] + row["confirmed_partial"] / 2, row["confirmed_verifiable"]
+    )
+    row["confirmed_share"] = _share(row["confirmed"], row["assessed"])
+    return row
+
+
+def _share(numerator: float, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
