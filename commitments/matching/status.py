@@ -84,6 +84,7 @@ def status_cues_v1() -> dict[str, list[str]]:
             "成形",
             "拟于",
             "计划于",
+            "将于",
             "纳入20",
             "可行性研究",
             "封顶",
@@ -116,7 +117,6 @@ def status_cues_v1() -> dict[str, list[str]]:
             "实施",
             "制定",
             "修订",
-            "组织",
             "投入使用",
             "竣工",
             "运营",
@@ -142,20 +142,53 @@ CUE_RE = re.compile(
 
 
 NEGATION_REACH = 4  # "尚未正式出台", "未能按期完成": a failure word governs the verb just after it
+# "启动实施", "初步建成", "逐步实现": a progress word makes the verb right after it progress too.
+PROGRESS_REACH = 1
+# "拟于2023年上半年提请印发", "延至2023年开展": a word that puts the action in the future governs
+# the rest of its clause.
+FUTURE_CUES = frozenset(["拟于", "计划于", "将于", "延至", "推迟"])
+
+
+def cue_sequence(text: str) -> list[tuple[str, str, int]]:
+    """(kind, word, position) of each status word that is not governed by the one before it."""
+    cues: list[tuple[str, str, int]] = []
+    governor: tuple[str, int, float] | None = None  # kind, end, reach
+    for match in CUE_RE.finditer(text):
+        kind = match.lastgroup
+        if governor is not None:
+            gap = text[governor[1] : match.start()]
+            governs = kind == "done" or (governor[0] == "failed" and kind == "progress")
+            if governs and len(gap) <= governor[2] and not PUNCT_RE.search(gap):
+                continue  # governed: still failed, or still under way
+        word = match.group(0)
+        cues.append((kind, word, match.start()))
+        if word in FUTURE_CUES:
+            governor = (kind, match.end(), float("inf"))
+        elif kind == "failed":
+            governor = (kind, match.end(), NEGATION_REACH)
+        elif kind == "progress":
+            governor = (kind, match.end(), PROGRESS_REACH)
+        else:
+            governor = None
+    return cues
 
 
 def last_cue(text: str) -> tuple[str, str] | None:
     """(kind, word) of the last status word in a sentence: "已完成起草…尚未出台" ends as failed."""
-    found = None
-    negation_end = -1
-    for match in CUE_RE.finditer(text):
-        kind = match.lastgroup
-        gap = text[negation_end : match.start()] if negation_end >= 0 else ""
-        if kind != "failed" and negation_end >= 0 and len(gap) <= NEGATION_REACH and not PUNCT_RE.search(gap):
-            continue  # negated: still a failure
-        found = (kind, match.group(0))
-        negation_end = match.end() if kind == "failed" else -1
-    return found
+    cues = cue_sequence(text)
+    return (cues[-1][0], cues[-1][1]) if cues else None
+
+
+def mixed_outcome(text: str) -> tuple[str, str] | None:
+    """The failure word of a sentence that reports one thing done and, in another clause, another
+    thing not done ("制定…实施方案，…，实地试点工作延至2023年开展"): a partial outcome."""
+    cues = cue_sequence(text)
+    failed = [(word, pos) for kind, word, pos in cues if kind == "failed"]
+    done = [pos for kind, _, pos in cues if kind == "done"]
+    for word, pos in failed:
+        if any(PUNCT_RE.search(text[min(pos, d) : max(pos, d)]) for d in done):
+            return ("failed", word)
+    return None
 
 
 NO_EVIDENCE_BELOW = 0.27  # best evidence score under which the review is taken as silent
@@ -287,7 +320,8 @@ def propose_status(
             for ev in support
             if ev.text != best.text and ev.score >= 0.9 * best_score
         )
-        if best_cue and best_cue[0] == "failed" and not others_done and "met" not in outcomes:
+        mixed = mixed_outcome(best.text) is not None  # done in one clause, not done in another
+        if best_cue and best_cue[0] == "failed" and not others_done and not mixed and "met" not in outcomes:
             return answer("not_fulfilled", 0.6, f"回顾称“{_short(text)}”（“{word}”）")
         return answer("partial", 0.5, f"有进展，但回顾也称“{_short(text)}”（“{word}”）")
     if "missed" in outcomes and "met" not in outcomes:

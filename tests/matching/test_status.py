@@ -38,6 +38,11 @@ def status_of(*sentences: str, vague: bool = False, targets: tuple[Target, ...] 
         pytest.param("启动了《X》编写工作", "progress", id="started-x"),
         pytest.param("启动了《中山市养老服务规划》编写工作", "progress", id="started-plan"),
         pytest.param("《条例》已形成征求意见稿", "progress", id="consultation-draft"),
+        pytest.param("“退二进三”工作启动实施", "progress", id="started-to-implement"),
+        pytest.param("三级医疗服务体系初步建立", "progress", id="initially-set-up"),
+        pytest.param("《方案》已形成征求意见稿,拟于2023年上半年提请印发", "progress", id="to-be-issued-later"),
+        pytest.param("受疫情影响,实地试点工作延至2023年开展", "failed", id="postponed"),
+        pytest.param("村委会职责任务清单尚未制定出台,村级组织权责边界缺乏统一规范", "failed", id="organisation-noun"),
     ],
 )
 def test_last_cue_reads_the_last_status_word(sentence, kind):
@@ -127,6 +132,19 @@ def test_done_in_one_sentence_and_failed_in_another_is_partial():
 
     assert status == "partial"
     assert "滞后" in reason
+
+
+def test_done_in_one_clause_and_postponed_in_another_of_the_same_sentence_is_partial():
+    status, _, reason = status_of("制定试点实施方案,遴选12个村作为试点单位,受疫情影响,实地试点工作延至2023年开展")
+
+    assert status == "partial"
+    assert "延至" in reason
+
+
+def test_a_sentence_reporting_only_failures_stays_not_fulfilled():
+    status, _, _ = status_of("星级评定工作进展缓慢,年内尚无公办机构通过评定")
+
+    assert status == "not_fulfilled"
 
 
 def test_no_evidence_is_no_evidence():
