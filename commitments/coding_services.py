@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from commitments import selectors
 from commitments.agreement import Agreement, cohen_kappa
@@ -148,11 +148,11 @@ def agreement_pairs(*, user, bureau_id: int | None = None, year: int | None = No
 def agreement_rows(*, user) -> list[AgreementRow]:
     """One row per bureau and plan year that has a sample or second codings, visible to the user."""
     bureau_ids = selectors.bureau_ids_for_user(user)
-    samples = DoubleCodingSample.objects.select_related("bureau")
+    samples = DoubleCodingSample.objects.all()
     codings = SecondCoding.objects.filter(assessment__in=selectors.assessments_for_user(user))
     if bureau_ids is not None:
         samples = samples.filter(bureau_id__in=bureau_ids)
-    sampled = {(s.bureau_id, s.year): s.assessments.count() for s in samples}
+    sampled = {(s.bureau_id, s.year): s.size_drawn for s in samples.annotate(size_drawn=Count("assessments"))}
     coded: dict = defaultdict(set)
     for assessment_id, bureau_id, year in codings.values_list(
         "assessment_id", "assessment__commitment__section__report__bureau_id", "assessment__commitment__section__year"

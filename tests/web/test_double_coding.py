@@ -349,3 +349,46 @@ def _superuser():
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.create_superuser("root", password="root-pass")
+
+
+@pytest.fixture
+def lexical(settings):
+    """Embeddings play no part in who may code what; lexical matching keeps the import quick."""
+    settings.MATCH_EMBEDDINGS = False
+
+
+def test_end_to_end_on_an_imported_report(lexical, zhongshan_pair, make_user, client):
+    """Draw on the agreement page, confirm on the review page, second-code by save-and-next, read kappa."""
+    bureau = zhongshan_pair[0].bureau
+    first, second = make_user("zs-first", "analyst", [bureau]), make_user("zs-second", "analyst", [bureau])
+    client.force_login(first)
+    client.post(AGREEMENT, {"bureau": bureau.pk, "year": 2022, "size": 4, "seed": 2022})
+    sampled = list(DoubleCodingSample.objects.get(bureau=bureau).assessments.order_by("pk"))
+    assert len(sampled) == 4
+    for item in sampled:
+        response = client.post(
+            reverse("review_assessment", args=[item.pk]), {"action": "confirm", "version": item.version}
+        )
+        assert response.status_code == 302
+    confirmed = {a.pk: a for a in Assessment.objects.filter(pk__in=[a.pk for a in sampled])}
+    assert {a.source for a in confirmed.values()} == {"analyst"}
+
+    client.force_login(second)
+    assert list(client.get(QUEUE).context["items"]) == sampled
+    url = code_url(sampled[0])
+    others = [s for s in STATUS_LABELS if s != confirmed[sampled[1].pk].status]
+    for index, item in enumerate(sampled):
+        page = client.get(url)
+        assert page.context["commitment"] == item.commitment
+        assert confirmed[item.pk].reason not in page.content.decode()
+        status = others[0] if index == 1 else confirmed[item.pk].status
+        response = client.post(url, {"status": status, "evidence_choice": "", "action": "save_next"})
+        assert response.status_code == 302
+        url = response["Location"]
+    assert url == reverse("double_coding_queue")
+
+    html = client.get(AGREEMENT).content.decode()
+    rows = [(confirmed[c.assessment_id].status, c.status) for c in SecondCoding.objects.all()]
+    expected = cohen_kappa([a for a, _ in rows], [b for _, b in rows])
+    kappa = "—" if expected.kappa is None else f"{expected.kappa:.3f}"
+    assert row_cells(html, bureau.name) == {"paired": "4", "observed": "0.750", "kappa": kappa}
