@@ -570,6 +570,8 @@ class AssessmentAdmin(ReadOnlyAdminMixin, BureauScopedMixin, ImportExportMixin, 
     actions = ("bulk_confirm",)
     resource_classes = (AssessmentResource,)
     formats = (CSV, XLSX)
+    # With a BOM, Excel opens the Chinese CSV as UTF-8.
+    to_encoding = "utf-8-sig"
     object_history_template = "admin/commitments/assessment/object_history.html"
     object_history_form_template = "admin/commitments/assessment/object_history_form.html"
     fieldsets = (

@@ -88,6 +88,7 @@ class AssessmentResource(resources.ModelResource):
             "failure_reason",
             "version",
         )
+        name = "评估（可导入：状态、采用的证据、备注、未完成原因；按 id 与版本核对）"
         import_id_fields = ("id",)
         use_transactions = True
         skip_unchanged = True
@@ -131,6 +132,17 @@ class AssessmentResource(resources.ModelResource):
             getattr(instance, name) == getattr(original, name)
             for name in ("status", "evidence_text", "note", "failure_reason")
         )
+
+    def import_row(self, row, instance_loader, **kwargs):
+        result = super().import_row(row, instance_loader, **kwargs)
+        error = result.validation_error
+        if error is not None and hasattr(error, "error_dict"):
+            # The import page names the columns the user sees, not the model's attributes.
+            columns = {f.attribute: f.column_name for f in self.fields.values()}
+            result.validation_error = ValidationError(
+                {columns.get(key, key): messages for key, messages in error.message_dict.items()}
+            )
+        return result
 
     def save_instance(self, instance, is_create, row, **kwargs):
         try:
