@@ -125,3 +125,76 @@ def test_an_analyst_confirms_in_one_click_and_the_item_leaves_the_queue(live_ser
     first.refresh_from_db()
     assert (first.source, first.confirmed_by, first.status) == ("analyst", analyst, first.machine_status)
     assert queue_now(analyst) == before[1:]
+
+
+def press_access_key(page, key: str) -> None:
+    """Alt+key, Chromium's access-key chord on Linux. Playwright's keyboard.press drops the typed character
+    when Alt is held, and Chromium matches access keys on that character, so send the key event itself."""
+    code = ord(key.upper())
+    down = {"key": key, "code": f"Key{key.upper()}", "windowsVirtualKeyCode": code, "modifiers": 1}
+    session = page.context.new_cdp_session(page)
+    session.send("Input.dispatchKeyEvent", {"type": "keyDown", "text": key, "unmodifiedText": key, **down})
+    session.send("Input.dispatchKeyEvent", {"type": "keyUp", **down})
+    session.detach()
+
+
+def tab_to(page, selector: str, limit: int = 80) -> list[str]:
+    """Press Tab from the top of the page until `selector` has the focus; the action values passed on the way."""
+    passed = []
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return passed
+        passed.append(page.evaluate("() => document.activeElement.name === 'action' && document.activeElement.value"))
+    pytest.fail(f"{selector} is not reachable with Tab")
+
+
+def test_the_review_page_works_from_the_keyboard(live_server, analyst):
+    before = queue_now(analyst)
+    assert len(before) >= 5
+    tabbed, confirmed, edited, saved = before[:4]
+    assert tabbed.status != "not_fulfilled" and saved.status != "not_fulfilled", "save-and-next needs no reason"
+    assert edited.status != "partial" and confirmed.machine_status
+    base = live_server.url
+
+    with chromium() as page:
+        page.goto(f"{base}/admin/review/")
+        page.focus("#id_username")
+        page.keyboard.type(analyst.username)
+        page.keyboard.press("Tab")
+        page.keyboard.type(PASSWORD)
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"{base}/admin/review/")
+
+        # Tab reaches the one-click confirm and, after the fields, save-and-next; Enter on it goes on.
+        page.goto(f"{base}{review_path(tabbed)}")
+        assert "confirm" in tab_to(page, "button[value=save_next]:not([hidden])")
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"{base}{review_path(confirmed)}")
+
+        # The access keys the page declares: Alt+C confirms the proposal ...
+        assert page.get_attribute("button[value=confirm]", "accesskey") == "c"
+        press_access_key(page, "c")
+        page.wait_for_url(f"{base}{review_path(edited)}")
+
+        # ... Enter in a field saves what was entered (not the machine's proposal) and goes on ...
+        page.focus("select[name=status]")
+        page.select_option("select[name=status]", "partial")
+        page.focus("textarea[name=note]")
+        page.keyboard.type("键盘录入")
+        page.focus("input[name=evidence_choice]")
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"{base}{review_path(saved)}")
+
+        # ... and Alt+N is save-and-next.
+        assert page.get_attribute("button[value=save_next]:not([hidden])", "accesskey") == "n"
+        press_access_key(page, "n")
+        page.wait_for_url(f"{base}{review_path(before[4])}")
+
+    decided = {a.pk: a for a in Assessment.objects.filter(pk__in=[a.pk for a in before[:4]])}
+    assert {a.source for a in decided.values()} == {"analyst"}
+    assert decided[tabbed.pk].status == tabbed.status and decided[saved.pk].status == saved.status
+    assert decided[confirmed.pk].status == confirmed.machine_status
+    assert (decided[edited.pk].status, decided[edited.pk].note) == ("partial", "键盘录入")
+    assert queue_now(analyst) == before[4:]
