@@ -38,8 +38,9 @@ TIMEOUT_MS = 30_000
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _require_chromium() -> None:
-    """CI must run the browser tests (its Debian packages come from requirements.txt); a developer without
+@pytest.fixture(autouse=True)
+def require_chromium() -> None:
+    """Checked before the slow import. CI must run the browser tests (its Debian packages come from requirements.txt); a developer without
     Chromium gets a clear skip instead of a crash."""
     if Path(CHROMIUM).is_file() or shutil.which(CHROMIUM):
         return
@@ -52,7 +53,6 @@ def _require_chromium() -> None:
 @contextmanager
 def chromium():
     """A fresh page in a fresh headless Chromium; no ORM calls while it is open (see the module docstring)."""
-    _require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
