@@ -12,9 +12,10 @@ import dataclasses
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from commitments.extraction import CommitmentSpan, SectionSpan, Target
@@ -41,9 +42,21 @@ class MatchOutcome:
     missing_reviews: list[tuple[str, int, str]] = field(default_factory=list)  # (bureau, year, period)
 
 
-def matching_run_create(*, bureau: Bureau | None = None, year: int | None = None) -> MatchingRun:
+class ScopeBusy(Exception):
+    """Another run of the same scope is running (and alive): this one must wait or come back later."""
+
+    def __init__(self, holder_id: int):
+        super().__init__(f"同一范围的匹配运行 #{holder_id} 正在进行")
+        self.holder_id = holder_id
+
+
+def matching_run_create(
+    *, bureau: Bureau | None = None, year: int | None = None, trigger: str = MatchingRun.Trigger.MANUAL
+) -> MatchingRun:
     """A queued run for the given scope, to be passed to `commitments_match` (now or by a job)."""
-    return MatchingRun.objects.create(scope_bureau=bureau, scope_year=year, engine_version=MATCH_ENGINE_VERSION)
+    return MatchingRun.objects.create(
+        scope_bureau=bureau, scope_year=year, trigger=trigger, engine_version=MATCH_ENGINE_VERSION
+    )
 
 
 def commitments_match(
@@ -53,17 +66,12 @@ def commitments_match(
 
     `bureau` and `year` (a plan year) narrow the scope; placeholder bureaus are never matched, their
     reports come from unrelated publishers. Engine errors propagate (a job retries) after `run` is
-    marked failed; plan sections finished before the error keep their new rows.
+    marked failed; plan sections finished before the error keep their new rows. With a `run`, the
+    run's scope is locked first: ScopeBusy when another live run of that scope is running.
     """
     plan_sections = _plan_sections_in_scope(bureau=bureau, year=year)
     if run is not None:
-        run.state = MatchingRun.State.RUNNING
-        run.started_at = timezone.now()
-        run.engine_version = MATCH_ENGINE_VERSION
-        run.total = Commitment.objects.filter(section__in=plan_sections).count()
-        run.done = run.changed = 0
-        run.error = ""
-        run.save(update_fields=["state", "started_at", "engine_version", "total", "done", "changed", "error"])
+        _run_start(run, total=Commitment.objects.filter(section__in=plan_sections).count())
 
     outcome = MatchOutcome()
     try:
@@ -74,18 +82,74 @@ def commitments_match(
             _bureau_match(sections, outcome=outcome, run=run)
     except Exception as exc:
         if run is not None:
+            run.heartbeat_at = None
             run.state = MatchingRun.State.FAILED
             run.error = f"{type(exc).__name__}: {exc}"[:2000]
             run.finished_at = timezone.now()
             run.changed = outcome.changed
-            run.save(update_fields=["state", "error", "finished_at", "changed", "done"])
+            run.save(update_fields=["state", "error", "finished_at", "changed", "done", "heartbeat_at"])
         raise
     if run is not None:
         run.state = MatchingRun.State.DONE
         run.finished_at = timezone.now()
         run.changed = outcome.changed
-        run.save(update_fields=["state", "finished_at", "changed", "done"])
+        run.heartbeat_at = None
+        run.save(update_fields=["state", "finished_at", "changed", "done", "heartbeat_at"])
     return outcome
+
+
+def _run_start(run: MatchingRun, *, total: int) -> None:
+    """Mark `run` running, which takes its scope's lock (one running run per scope, a DB constraint).
+
+    A holder of the scope that stopped reporting progress for MATCHING_RUN_STALE_SECONDS lost its
+    worker (killed, machine gone): it is marked failed and this run takes over. The same run still
+    running elsewhere (a job delivered twice) counts as a live holder too.
+    """
+    now = timezone.now()
+    stale_before = now - timedelta(seconds=settings.MATCHING_RUN_STALE_SECONDS)
+    try:
+        with transaction.atomic():
+            current = MatchingRun.objects.select_for_update().get(pk=run.pk)
+            holders = MatchingRun.objects.select_for_update().filter(
+                scope_key=current.scope_key, state=MatchingRun.State.RUNNING
+            )
+            for holder in holders:
+                if holder.heartbeat_at is not None and holder.heartbeat_at >= stale_before:
+                    raise ScopeBusy(holder.pk)
+                if holder.pk != run.pk:
+                    holder.state = MatchingRun.State.FAILED
+                    holder.heartbeat_at = None
+                    holder.finished_at = now
+                    holder.error = (
+                        f"工作进程中断（超过 {settings.MATCHING_RUN_STALE_SECONDS} 秒无进度），由运行 #{run.pk} 接替"
+                    )
+                    holder.save(update_fields=["state", "heartbeat_at", "finished_at", "error"])
+            run.state = MatchingRun.State.RUNNING
+            run.started_at = run.heartbeat_at = now
+            run.finished_at = None
+            run.engine_version = MATCH_ENGINE_VERSION
+            run.attempts = current.attempts + 1
+            run.total = total
+            run.done = run.changed = 0
+            run.error = ""
+            run.save(
+                update_fields=[
+                    "state",
+                    "started_at",
+                    "heartbeat_at",
+                    "finished_at",
+                    "engine_version",
+                    "attempts",
+                    "total",
+                    "done",
+                    "changed",
+                    "error",
+                ]
+            )
+    except IntegrityError:
+        # Another run of the scope became running between our read and our write.
+        holder = MatchingRun.objects.filter(scope_key=run.scope_key, state=MatchingRun.State.RUNNING).first()
+        raise ScopeBusy(holder.pk if holder else 0) from None
 
 
 def commitments_match_for_report(*, report: Report) -> MatchOutcome | None:
@@ -96,7 +160,18 @@ def commitments_match_for_report(*, report: Report) -> MatchOutcome | None:
     """
     if report.bureau.is_placeholder:
         return MatchOutcome()
-    years = sorted({y for y in report.sections.filter(kind__in=["review", "plan"]).values_list("year", flat=True) if y})
+    years = report_plan_years(report=report)
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        # Workers do it: one queued run per plan year (sent again by the periodic check if the queue was down).
+        from commitments.job_services import EnqueueFailed, matching_run_request
+
+        failed = False
+        for year in years:
+            try:
+                matching_run_request(bureau=report.bureau, year=year, trigger=MatchingRun.Trigger.IMPORT)
+            except EnqueueFailed:
+                failed = True
+        return None if failed else MatchOutcome()
     total = MatchOutcome()
     for year in years:
         try:
@@ -108,6 +183,12 @@ def commitments_match_for_report(*, report: Report) -> MatchOutcome | None:
             setattr(total, name, getattr(total, name) + getattr(outcome, name))
         total.missing_reviews += outcome.missing_reviews
     return total
+
+
+def report_plan_years(*, report: Report) -> list[int]:
+    """The plan years a report can affect: those it reviews and those it plans."""
+    years = report.sections.filter(kind__in=["review", "plan"]).values_list("year", flat=True)
+    return sorted({y for y in years if y})
 
 
 def _plan_sections_in_scope(*, bureau: Bureau | None, year: int | None) -> list[Section]:
@@ -163,7 +244,8 @@ def _bureau_match(plan_sections: list[Section], *, outcome: MatchOutcome, run: M
         if run is not None:
             run.done += len(commitments)
             run.changed = outcome.changed
-            run.save(update_fields=["done", "changed"])
+            run.heartbeat_at = timezone.now()  # the scope lock stays ours while this moves
+            run.save(update_fields=["done", "changed", "heartbeat_at"])
 
 
 def _review_for(

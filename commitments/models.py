@@ -201,10 +201,19 @@ class MatchingRun(models.Model):
         DONE = "done", "已完成"
         FAILED = "failed", "失败"
 
+    class Trigger(models.TextChoices):
+        MANUAL = "manual", "手动"
+        IMPORT = "import", "导入后"
+        NIGHTLY = "nightly", "每夜全量"
+        OUTDATED = "outdated", "引擎更新"
+
     scope_bureau = models.ForeignKey(
         Bureau, verbose_name="范围：单位", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     scope_year = models.PositiveSmallIntegerField("范围：计划年份", null=True, blank=True)
+    # "<bureau id>:<year>", "*" for any: at most one run of a scope is running (the constraint below).
+    scope_key = models.CharField("范围键", max_length=40, default="*:*", editable=False)
+    trigger = models.CharField("发起方式", max_length=10, choices=Trigger.choices, default=Trigger.MANUAL)
     engine_version = models.CharField("匹配引擎版本", max_length=40, blank=True)
     state = models.CharField("状态", max_length=10, choices=State.choices, default=State.QUEUED)
     total = models.PositiveIntegerField("承诺总数", default=0)
@@ -214,17 +223,33 @@ class MatchingRun(models.Model):
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
     error = models.TextField("错误", blank=True)
+    enqueued_at = models.DateTimeField("入队时间", null=True, blank=True, help_text="最近一次送入任务队列的时间")
+    heartbeat_at = models.DateTimeField("最近进度时间", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
 
     class Meta:
         verbose_name = "匹配运行"
         verbose_name_plural = "匹配运行"
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope_key"], condition=models.Q(state="running"), name="matching_run_one_running_per_scope"
+            )
+        ]
 
     def __str__(self) -> str:
         scope = "、".join(
             filter(None, [str(self.scope_bureau or ""), f"{self.scope_year}年" if self.scope_year else ""])
         )
         return f"匹配 #{self.pk}（{scope or '全部'}）"
+
+    def save(self, *args, **kwargs):
+        self.scope_key = self.scope_key_for(self.scope_bureau_id, self.scope_year)
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def scope_key_for(bureau_id: int | None, year: int | None) -> str:
+        return f"{bureau_id or '*'}:{year or '*'}"
 
 
 class BureauAssignment(models.Model):

@@ -1,4 +1,4 @@
-"""`manage.py rematch [--bureau NAME] [--year N]`: match stored plans against their reviews again."""
+"""`manage.py rematch [--bureau NAME] [--year N] [--async]`: match stored plans against their reviews again."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import logging
 
 from django.core.management.base import BaseCommand, CommandError
 
-from commitments.matching_services import commitments_match, matching_run_create
+from commitments.job_services import EnqueueFailed, matching_run_request
+from commitments.matching_services import ScopeBusy, commitments_match, matching_run_create
 from commitments.models import Bureau
 from commitments.services import InvalidYear, year_check
 
@@ -19,8 +20,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--bureau", help="只匹配这个单位（全称）")
         parser.add_argument("--year", help="只匹配这个计划年份")
+        parser.add_argument(
+            "--async", dest="in_background", action="store_true", help="交给后台任务（Celery 工作进程）执行，立即返回"
+        )
 
-    def handle(self, *args, bureau=None, year=None, **options):
+    def handle(self, *args, bureau=None, year=None, in_background=False, **options):
         try:
             year = year_check(year)
         except InvalidYear as exc:
@@ -29,9 +33,21 @@ class Command(BaseCommand):
         if scope is not None and scope.is_placeholder:
             raise CommandError(f"“{scope.name}”是占位单位，其中的报告来自不同发布单位，不做匹配；请先更正报告的单位")
 
+        if in_background:
+            try:
+                run = matching_run_request(bureau=scope, year=year)
+            except EnqueueFailed as exc:
+                raise CommandError(str(exc)) from None
+            run.refresh_from_db()
+            self.stdout.write(f"已提交后台匹配（运行 #{run.pk}，{run.get_state_display()}）；进度见管理后台“匹配运行”")
+            return
+
         run = matching_run_create(bureau=scope, year=year)
         try:
             outcome = commitments_match(bureau=scope, year=year, run=run)
+        except ScopeBusy as exc:
+            run.delete()
+            raise CommandError(f"{exc}，请稍后再试") from None
         except Exception as exc:
             logger.exception("rematch run %s failed", run.pk)
             raise CommandError(f"匹配中断（{type(exc).__name__}: {exc}），已完成的计划部分已保存；详情见日志") from None
