@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from commitments.models import Assessment, BureauAssignment, MatchingRun
+from commitments.models import Assessment, BureauAssignment, MatchingRun, Report, Section
 
 pytestmark = pytest.mark.django_db
 
@@ -54,12 +54,46 @@ def test_another_bureaus_change_and_history_pages_are_not_found(analyst_client, 
         assert analyst_client.get(url).status_code == 404, url
 
 
-def test_another_bureaus_commitments_are_left_out_of_its_section_page(analyst_client, other_bureau_assessment):
+def test_another_bureaus_reports_and_sections_are_out_of_reach(analyst_client, other_bureau_assessment):
     section = other_bureau_assessment.commitment.section
-    response = analyst_client.get(reverse("admin:commitments_section_change", args=[section.pk]))
+    report = section.report
 
-    (inline,) = response.context["inline_admin_formsets"]
-    assert not inline.formset.queryset.exists()
+    for url in ("/admin/commitments/report/?all=", "/admin/commitments/section/?all="):
+        rows = listed(analyst_client, url)
+        assert rows and report not in rows and section not in rows
+        # Not even as a choice of the bureau filter.
+        assert "兰陵县民政局" not in analyst_client.get(url).content.decode()
+    for name, pk in (("report", report.pk), ("section", section.pk)):
+        for page in ("change", "history", "delete"):
+            url = reverse(f"admin:commitments_{name}_{page}", args=[pk])
+            assert analyst_client.get(url).status_code == 404, url
+            assert analyst_client.post(url, {"post": "yes", "title": "改名"}).status_code == 404, url
+    assert Report.objects.get(pk=report.pk).title == "兰陵县民政局2021年工作总结"
+
+
+def test_report_actions_and_forms_cannot_reach_another_bureau(analyst_client, zhongshan, other_bureau_assessment):
+    report = other_bureau_assessment.commitment.section.report
+    changelist = "/admin/commitments/report/"
+
+    response = analyst_client.post(changelist, {"action": "reextract", "_selected_action": [report.pk]}, follow=True)
+    assert "已重新抽取" not in response.content.decode()
+    analyst_client.post(changelist, {"action": "delete_selected", "_selected_action": [report.pk], "post": "yes"})
+    assert Report.objects.filter(pk=report.pk).exists() and Section.objects.filter(report=report).exists()
+
+    # An own report cannot be moved to a bureau the analyst does not handle.
+    own = Report.objects.filter(bureau=zhongshan).first()
+    page = analyst_client.get(reverse("admin:commitments_report_change", args=[own.pk]))
+    choices = page.context["adminform"].form.fields["bureau"].queryset
+    assert zhongshan in choices and report.bureau not in choices
+
+
+def test_a_superuser_sees_every_bureaus_reports_and_sections(client, admin_user, other_bureau_assessment):
+    client.force_login(admin_user)
+    section = other_bureau_assessment.commitment.section
+
+    assert section.report in listed(client, "/admin/commitments/report/?all=")
+    assert section in listed(client, "/admin/commitments/section/?all=")
+    assert client.get(reverse("admin:commitments_section_change", args=[section.pk])).status_code == 200
 
 
 def test_another_bureaus_review_page_cannot_be_opened_or_confirmed(analyst_client, other_bureau_assessment):
