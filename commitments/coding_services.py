@@ -175,6 +175,11 @@ def agreement_rows(*, user) -> list[AgreementRow]:
     return sorted(rows, key=lambda row: (row.bureau.name, -row.year))
 
 
+def user_may_code(user) -> bool:
+    ids = _codable_bureau_ids(user)
+    return ids is None or bool(ids)
+
+
 def _codable_bureau_ids(user) -> set[int] | None:
     """The bureaus the user may code for; None means all (a superuser)."""
     if user.is_active and user.is_superuser:

@@ -34,7 +34,11 @@ class SampleDrawForm(forms.Form):
     year = forms.IntegerField(label="计划年份", min_value=1900, max_value=2200)
     size = forms.IntegerField(label="抽样数", min_value=1)
     seed = forms.IntegerField(
-        label="随机种子", required=False, min_value=0, help_text="留空则随机生成并记录；同一种子可重现同一样本"
+        label="随机种子",
+        required=False,
+        min_value=0,
+        max_value=coding_services.SEED_LIMIT - 1,
+        help_text="留空则随机生成并记录；同一种子可重现同一样本",
     )
 
     def __init__(self, *args, bureaus, **kwargs):
@@ -47,7 +51,10 @@ def double_coding_queue(request: HttpRequest) -> HttpResponse:
         **admin.site.each_context(request),
         "title": "双人复核",
         "items": coding_services.second_coding_queue(user=request.user),
-        "mine": SecondCoding.objects.filter(coder=request.user).select_related("assessment__commitment"),
+        "mine": SecondCoding.objects.filter(
+            coder=request.user, assessment__in=selectors.assessments_for_user(request.user)
+        ).select_related("assessment__commitment"),
+        "may_code": coding_services.user_may_code(request.user),
     }
     return TemplateResponse(request, "admin/review/double_queue.html", context)
 

@@ -215,7 +215,8 @@ def test_viewers_cannot_code_and_other_bureaus_items_are_not_found(
     )
 
     client.force_login(people["viewer"])
-    assert list(client.get(QUEUE).context["items"]) == []
+    queue = client.get(QUEUE)
+    assert list(queue.context["items"]) == [] and "你不能做双人复核" in queue.content.decode()
     assert client.get(code_url(item)).status_code == 403
     assert client.post(code_url(item), {"status": "fulfilled"}).status_code == 403
 
