@@ -288,9 +288,13 @@ def propose_status(
     best_score = best.score if best else 0.0
     if best is None or best_score < (VAGUE_EVIDENCE_BELOW if vague else NO_EVIDENCE_BELOW):
         confidence = 0.5 + 0.5 * max(0.0, 1 - best_score / NO_EVIDENCE_BELOW) if best else 0.95
-        status = "unverifiable" if vague else "no_evidence"
-        reason = "表述笼统，无法核验；回顾中也未见相关表述" if vague else "回顾中未找到与该承诺相关的表述"
-        return status, round(min(confidence, 0.95), 3), reason
+        if not vague:
+            return "no_evidence", round(min(confidence, 0.95), 3), "回顾中未找到与该承诺相关的表述"
+        # Silence is a fact about the review whatever the wording of the plan: a vague commitment
+        # the review never comes near is not mentioned; one it talks around cannot be checked.
+        if best_score < NO_EVIDENCE_BELOW:
+            return "no_evidence", round(min(confidence, 0.95), 3), "回顾中未找到相关表述（承诺表述笼统）"
+        return "unverifiable", 0.5, "表述笼统，无法核验；回顾中只有泛泛的相关表述"
 
     strength = min(1.0, best_score / 0.6)
     support = [ev for ev in evidence if ev.score >= CLOSE_TO_BEST * best_score]

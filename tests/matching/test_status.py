@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 
 from commitments.extraction import Target
-from commitments.matching.status import NO_EVIDENCE_BELOW, compare_target, last_cue, propose_status
+from commitments.matching.status import (
+    NO_EVIDENCE_BELOW,
+    VAGUE_EVIDENCE_BELOW,
+    compare_target,
+    last_cue,
+    propose_status,
+)
 from commitments.matching.types import STATUS_LABELS, Evidence
 from commitments.nlp.targets import parse_targets
 
@@ -160,12 +166,22 @@ def test_evidence_below_the_threshold_is_no_evidence():
 
 
 @pytest.mark.parametrize("score", [None, NO_EVIDENCE_BELOW / 2], ids=["no-evidence", "weak-evidence"])
-def test_a_vague_commitment_without_clear_evidence_is_unverifiable(score):
+def test_a_vague_commitment_the_review_is_silent_about_is_not_mentioned(score):
+    """Silence is a fact about the review, however vaguely the plan is worded."""
     sentences = () if score is None else ("完成《中山市养老服务规划》编写",)
     status, _, reason = status_of(*sentences, vague=True, score=score or STRONG)
 
+    assert status == "no_evidence"
+    assert "笼统" in reason
+
+
+def test_a_vague_commitment_the_review_only_talks_around_is_unverifiable():
+    score = (NO_EVIDENCE_BELOW + VAGUE_EVIDENCE_BELOW) / 2
+    status, _, reason = status_of("完成《中山市养老服务规划》编写", vague=True, score=score)
+
     assert status == "unverifiable"
     assert "笼统" in reason
+    assert status_of("完成《中山市养老服务规划》编写", score=score)[0] == "fulfilled"  # a concrete one is judged
 
 
 def test_a_vague_commitment_the_review_clearly_reports_on_is_judged_and_flagged():
