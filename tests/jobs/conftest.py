@@ -196,6 +196,7 @@ def start_worker(broker, transactional_db, tmp_path):
         wait_for(ready, timeout=90, what="the celery worker to be ready")
         return worker
 
+    start.log_dir = tmp_path
     yield start
     for worker in workers:
         worker.stop()
@@ -232,3 +233,26 @@ def many_year_bureau(transactional_db, seed, devset_dir, tmp_path, settings):
             outcome = report_import(path=path, bureau_name=name)
             assert outcome.status == "imported", outcome.reason
     return Bureau.objects.get(name=name)
+
+
+@pytest.fixture
+def imported_pair(transactional_db, seed, devset_dir, settings):
+    """中山市民政局's 2022 plan and its review, committed (a worker can read them), matched on import."""
+    from commitments.services import report_import
+
+    settings.MATCH_EMBEDDINGS = False
+    plan = report_import(path=seed("001")).report
+    review = report_import(path=devset_dir / "zhongshan_2022_review.synthetic.txt", bureau_name="中山市民政局").report
+    return plan, review
+
+
+def results_snapshot(bureau) -> tuple[list, list]:
+    """Evidence and assessments of a bureau, without ids of runs or times."""
+    from commitments.models import Assessment, Evidence
+
+    evidence = Evidence.objects.filter(commitment__section__report__bureau=bureau)
+    assessments = Assessment.objects.filter(commitment__section__report__bureau=bureau)
+    return (
+        sorted(evidence.values_list("commitment_id", "rank", "section_id", "start", "end", "score")),
+        sorted(assessments.values_list("commitment_id", "status", "source", "confidence", "machine_status", "note")),
+    )
