@@ -22,7 +22,7 @@ from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
-from commitments import assessment_services, matching_services, selectors, services
+from commitments import assessment_services, job_services, matching_services, selectors, services
 from commitments.matching.types import PART_LABELS, STATUS_LABELS
 from commitments.models import (
     Assessment,
@@ -71,7 +71,7 @@ class BureauAdmin(admin.ModelAdmin):
     list_filter = ("is_placeholder", "level")
     search_fields = ("name", "region")
     autocomplete_fields = ("parent",)
-    actions = ("rematch",)
+    actions = ("rematch", "rematch_async")
 
     def get_queryset(self, request):
         return selectors.bureaus_with_counts()
@@ -102,6 +102,50 @@ class BureauAdmin(admin.ModelAdmin):
                 f"有变化 {outcome.changed} 条，保留分析员结论 {outcome.skipped_analyst} 条，"
                 f"尚无回顾 {outcome.no_review} 条",
             )
+
+    @admin.action(description="重新匹配（后台任务）", permissions=["change"])
+    def rematch_async(self, request: HttpRequest, queryset):
+        """First a page to choose the plan year, then one background run per bureau."""
+        bureaus = [b for b in queryset if selectors.user_may_edit_bureau(user=request.user, bureau_id=b.pk)]
+        form = RematchScopeForm(
+            request.POST if "apply" in request.POST else None,
+            years=matching_services.plan_years_for(bureau_ids=[b.pk for b in bureaus]),
+        )
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "重新匹配（后台任务）",
+                "opts": self.model._meta,
+                "bureaus": bureaus,
+                "form": form,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/commitments/bureau/rematch_async.html", context)
+        year = form.cleaned_data["year"]
+        for bureau in queryset:
+            if bureau not in bureaus:
+                messages.error(request, f"{bureau}：不是你负责的单位，未提交")
+            elif bureau.is_placeholder:
+                messages.warning(request, f"{bureau}：占位单位的报告来自不同发布单位，不做匹配")
+            else:
+                try:
+                    run = job_services.matching_run_request(bureau=bureau, year=year)
+                except job_services.EnqueueFailed as exc:
+                    messages.error(request, f"{bureau}：{exc}")
+                except Exception:
+                    logger.exception("background rematch of bureau %s failed", bureau.pk)
+                    messages.error(request, f"{bureau}：匹配出错，详情见日志")
+                else:
+                    messages.success(request, f"{bureau}：已提交后台匹配（运行 #{run.pk}，{run.get_state_display()}）")
+        return None
+
+
+class RematchScopeForm(forms.Form):
+    year = forms.TypedChoiceField(label="计划年份", required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, years: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [("", "全部年份")] + [(y, f"{y}年") for y in years]
 
 
 class SectionInline(admin.TabularInline):
@@ -761,20 +805,42 @@ class BureauAssignmentAdmin(admin.ModelAdmin):
 class MatchingRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "__str__",
+        "trigger",
         "state",
         "progress",
         "changed",
+        "attempts",
         "engine_version",
         "created_at",
         "started_at",
         "finished_at",
+        "error_excerpt",
     )
-    list_filter = ("state", "engine_version")
+    list_filter = ("state", "trigger", "engine_version")
     list_select_related = ("scope_bureau",)
+    change_list_template = "admin/commitments/matchingrun/change_list.html"
+    # While a run is queued or running the list reloads itself, so the bars move.
+    refresh_seconds = 3
 
     @admin.display(description="进度")
     def progress(self, obj: MatchingRun) -> str:
-        return f"{obj.done}/{obj.total}"
+        percent = round(100 * obj.done / obj.total) if obj.total else (100 if obj.state == obj.State.DONE else 0)
+        return format_html(
+            '<progress value="{}" max="100" title="{}%" style="width:8em"></progress> {}/{}',
+            percent,
+            percent,
+            obj.done,
+            obj.total,
+        )
+
+    @admin.display(description="错误")
+    def error_excerpt(self, obj: MatchingRun) -> str:
+        return _excerpt(obj.error) if obj.error else "-"
+
+    def changelist_view(self, request, extra_context=None):
+        active = MatchingRun.objects.filter(state__in=[MatchingRun.State.QUEUED, MatchingRun.State.RUNNING]).exists()
+        context = {**(extra_context or {}), "refresh_seconds": self.refresh_seconds if active else None}
+        return super().changelist_view(request, extra_context=context)
 
 
 def _assessment_of(commitment: Commitment) -> Assessment | None:

@@ -191,6 +191,12 @@ def report_plan_years(*, report: Report) -> list[int]:
     return sorted({y for y in years if y})
 
 
+def plan_years_for(*, bureau_ids: list[int]) -> list[int]:
+    """The plan years of these bureaus' reports, for choosing a re-match's scope."""
+    years = Section.objects.filter(kind=Section.Kind.PLAN, report__bureau__in=bureau_ids, year__isnull=False)
+    return sorted(set(years.values_list("year", flat=True)))
+
+
 def _plan_sections_in_scope(*, bureau: Bureau | None, year: int | None) -> list[Section]:
     sections = (
         Section.objects.select_related("report__bureau")
