@@ -32,7 +32,7 @@ from commitments.nlp.targets import parse_targets
 # Weights of the score parts; a part's value (0..1) times its weight is its contribution.
 WEIGHTS = {
     "terms": 0.40,  # shared key terms, weighted by rarity in the bureau's reports
-    "phrase": 0.10,  # a shared run of rare characters (平安海拉尔建设), whatever the commitment's length
+    "phrase": 0.15,  # a shared run of rare characters (平安海拉尔建设), whatever the commitment's length
     "document": 0.25,  # the same 《document》
     "target": 0.10,  # a reported figure in the unit and subject of a planned target
     "topic": 0.08,  # the review heading agrees with the plan heading
