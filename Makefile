@@ -7,7 +7,7 @@ REQUIREMENTS := $(sort $(wildcard requirements*.txt))
 # Reinstall only when a requirements file changes, so a second `make test` starts at once.
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: venv demo test lint evaluate clean
+.PHONY: venv demo test test-postgres lint evaluate clean
 
 venv: $(STAMP)
 
@@ -18,6 +18,7 @@ $(STAMP): $(REQUIREMENTS)
 
 demo: venv
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py schedule_ensure
 	$(BIN)/python manage.py demo
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
@@ -25,6 +26,12 @@ test: venv
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The whole suite on PostgreSQL: DATABASE_URL=postgres://user@127.0.0.1:PORT/db make test-postgres
+# (the user may create databases; pytest makes test_<db>). .ci/run starts a throwaway server for it.
+test-postgres: venv
+	@test -n "$(DATABASE_URL)" || { echo "test-postgres needs DATABASE_URL=postgres://..."; exit 2; }
+	DATABASE_URL="$(DATABASE_URL)" $(BIN)/python -m pytest -p no:cacheprovider
 
 # The engine's figures against the devset gold files (extraction, evidence, status).
 evaluate: venv
