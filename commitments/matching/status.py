@@ -146,6 +146,8 @@ NEGATION_REACH = 4  # "尚未正式出台", "未能按期完成": a failure word
 PROGRESS_REACH = 1
 # "拟于2023年上半年提请印发", "延至2023年开展": a word that puts the action in the future governs
 # the rest of its clause.
+# After a failure word, a degree adverb says "not fully": 尚未有效缓解, 未能全面完成, 尚未根本扭转.
+PARTLY_RE = re.compile(r"(?:有效|根本|完全|彻底|全面|全部)")
 FUTURE_CUES = frozenset(["拟于", "计划于", "将于", "延至", "推迟"])
 
 
@@ -161,6 +163,12 @@ def cue_sequence(text: str) -> list[tuple[str, str, int]]:
             if governs and len(gap) <= governor[2] and not PUNCT_RE.search(gap):
                 continue  # governed: still failed, or still under way
         word = match.group(0)
+        if kind == "failed" and PARTLY_RE.match(text, match.end()):
+            # "尚未有效缓解", "尚未全面完成": not fully done is under way, not failed; it still
+            # governs the verb after it.
+            cues.append(("progress", word, match.start()))
+            governor = ("failed", match.end(), NEGATION_REACH)
+            continue
         cues.append((kind, word, match.start()))
         if word in FUTURE_CUES:
             governor = (kind, match.end(), float("inf"))

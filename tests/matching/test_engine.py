@@ -87,12 +87,12 @@ def test_the_simple_peers_run_on_the_same_input(peer):
 
 
 # Per real pair (the most important: no one wrote them for this set), macro-F1 floors.
-REAL_PAIR_F1_FLOOR = {"statecouncil_2018.gold.json": 0.36, "hailar_2015.gold.json": 0.59}
+REAL_PAIR_F1_FLOOR = {"statecouncil_2018.gold.json": 0.49, "hailar_2015.gold.json": 0.59}
 
 
 def test_devset_figures_do_not_fall_below_the_measured_floor():
-    """A regression guard a little under the figures reached so far (micro P@1 .809, R@3 .930,
-    status accuracy .701, macro-F1 .702), not the issue's bar (README has both)."""
+    """A regression guard a little under the figures reached so far (micro P@1 .812, R@3 .930,
+    status accuracy .703, macro-F1 .723), not the issue's bar (README has both)."""
     pairs, hits1, hits3, total = [], 0, 0, 0
     for path in sorted(DEVSET.glob("*.gold.json")):
         score = evaluate_gold_file(path)
@@ -108,7 +108,7 @@ def test_devset_figures_do_not_fall_below_the_measured_floor():
     assert hits1 / total >= 0.79
     assert hits3 / total >= 0.91
     assert accuracy >= 0.68
-    assert macro_f1(pairs) >= 0.68
+    assert macro_f1(pairs) >= 0.70
 
 
 def test_the_problems_part_after_a_review_belongs_to_that_review():

@@ -48,6 +48,8 @@ def status_of(*sentences: str, vague: bool = False, targets: tuple[Target, ...] 
         pytest.param("三级医疗服务体系初步建立", "progress", id="initially-set-up"),
         pytest.param("《方案》已形成征求意见稿,拟于2023年上半年提请印发", "progress", id="to-be-issued-later"),
         pytest.param("受疫情影响,实地试点工作延至2023年开展", "failed", id="postponed"),
+        pytest.param("小微企业融资难融资贵问题尚未有效缓解", "progress", id="not-yet-effectively"),
+        pytest.param("老旧小区改造尚未全面完成", "progress", id="not-yet-fully"),
         pytest.param("村委会职责任务清单尚未制定出台,村级组织权责边界缺乏统一规范", "failed", id="organisation-noun"),
     ],
 )
@@ -151,6 +153,13 @@ def test_a_sentence_reporting_only_failures_stays_not_fulfilled():
     status, _, _ = status_of("星级评定工作进展缓慢,年内尚无公办机构通过评定")
 
     assert status == "not_fulfilled"
+
+
+def test_a_problem_not_fully_resolved_is_partial_not_failed():
+    status, _, reason = status_of("小微企业融资难融资贵问题尚未有效缓解")
+
+    assert status == "partial"
+    assert "尚未" in reason
 
 
 def test_no_evidence_is_no_evidence():
