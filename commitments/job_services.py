@@ -10,6 +10,7 @@ compared before they are written).
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -43,9 +44,11 @@ def models_warm() -> None:
     from commitments.matching import embedding
     from commitments.nlp.pipeline import get_pipeline
 
+    started = time.perf_counter()
     get_pipeline()
     if settings.MATCH_EMBEDDINGS:
         embedding.warm_up()
+    logger.info("models loaded in process %s (%.1f s)", os.getpid(), time.perf_counter() - started)
 
 
 def matching_run_request(

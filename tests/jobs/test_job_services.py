@@ -170,3 +170,41 @@ def call_command_output(*args) -> str:
     out = StringIO()
     call_command(*args, stdout=out)
     return out.getvalue()
+
+
+def test_a_lost_database_connection_is_retried(zhongshan_pair, monkeypatch):
+    from django.db import OperationalError
+
+    from commitments import tasks
+
+    run = matching_services.matching_run_create(bureau=zhongshan_pair[0].bureau)
+    real = job_services.matching_run_execute
+    calls = []
+
+    def flaky(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(**kwargs)
+
+    monkeypatch.setattr(job_services, "matching_run_execute", flaky)
+
+    result = tasks.matching_run_execute.apply(args=(run.pk,), throw=False)  # eager: the retry follows at once
+
+    assert result.successful() and len(calls) == 2
+    run.refresh_from_db()
+    assert run.state == MatchingRun.State.DONE
+
+
+def test_an_engine_error_fails_the_run_without_retrying(zhongshan_pair, monkeypatch):
+    from commitments import tasks
+    from commitments.matching import engine
+
+    monkeypatch.setattr(engine, "match_commitments", lambda *a, **k: 1 / 0)
+    run = matching_services.matching_run_create(bureau=zhongshan_pair[0].bureau)
+
+    with pytest.raises(ZeroDivisionError):
+        tasks.matching_run_execute.apply(args=(run.pk,), throw=True)
+
+    run.refresh_from_db()
+    assert (run.state, run.attempts) == (MatchingRun.State.FAILED, 1) and "ZeroDivisionError" in run.error
