@@ -5,3 +5,7 @@ class CommitmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "commitments"
     verbose_name = "工作报告与承诺"
+
+    def ready(self) -> None:
+        # Signal receivers that keep the scorecards' tallies true.
+        from commitments import tally  # noqa: F401

@@ -9,12 +9,13 @@ Vague commitments (slogans repeated every year) are left out: repeating a slogan
 
 from __future__ import annotations
 
-import math
+import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from commitments.models import Commitment
 
@@ -31,21 +32,42 @@ def bigrams(text: str) -> Counter:
     return grams
 
 
-def similar_pairs(earlier: list[str], later: list[str], *, threshold: float = CARRY_OVER_MIN) -> list[tuple[int, int]]:
-    """(i, j) for every earlier[i] whose best match later[j] reaches the threshold; one matrix product."""
+@functools.cache
+def _controller() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def _one_blas_thread():
+    """Small products: a second BLAS thread only waits for a busy core (100× slower seen under load)."""
+    return _controller().limit(limits=1, user_api="blas")
+
+
+def similar_pairs(
+    earlier: list[str] | list[Counter], later: list[str] | list[Counter], *, threshold: float = CARRY_OVER_MIN
+) -> list[tuple[int, int]]:
+    """(i, j) for every earlier[i] whose best match later[j] reaches the threshold; one matrix product.
+
+    Texts or their bigram counts (so a caller comparing several years counts each text once).
+    """
     if not earlier or not later:
         return []
-    counts = [bigrams(text) for text in earlier + later]
-    df = Counter(gram for count in counts for gram in count)
-    vocabulary = {gram: index for index, gram in enumerate(df)}
-    documents = len(counts)
-    matrix = np.zeros((documents, len(vocabulary)), dtype=np.float32)
+    counts = [item if isinstance(item, Counter) else bigrams(item) for item in [*earlier, *later]]
+    vocabulary: dict[str, int] = {}
+    rows, columns, values = [], [], []
     for row, count in enumerate(counts):
         for gram, n in count.items():
-            matrix[row, vocabulary[gram]] = (1 + math.log(n)) * math.log((1 + documents) / (1 + df[gram]) + 1)
+            rows.append(row)
+            columns.append(vocabulary.setdefault(gram, len(vocabulary)))
+            values.append(n)
+    rows_a, columns_a = np.asarray(rows), np.asarray(columns)
+    df = np.bincount(columns_a, minlength=len(vocabulary))
+    idf = np.log((1 + len(counts)) / (1 + df) + 1)
+    matrix = np.zeros((len(counts), len(vocabulary)), dtype=np.float32)
+    matrix[rows_a, columns_a] = (1 + np.log(np.asarray(values, dtype=np.float32))) * idf[columns_a]
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     matrix /= np.where(norms == 0, 1, norms)
-    similarity = matrix[: len(earlier)] @ matrix[len(earlier) :].T
+    with _one_blas_thread():
+        similarity = matrix[: len(earlier)] @ matrix[len(earlier) :].T
     best = similarity.argmax(axis=1)
     return [(i, int(j)) for i, j in enumerate(best) if similarity[i, j] >= threshold]
 
@@ -53,27 +75,25 @@ def similar_pairs(earlier: list[str], later: list[str], *, threshold: float = CA
 def carried_over(rows: Iterable[tuple[int, int | None, str]]) -> dict[int, dict[str, list[int]]]:
     """For (id, plan year, text) rows of one bureau: id → {"again": later years it recurs in,
     "from": earlier years it recurs from}."""
-    by_year: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    by_year: dict[int, list[tuple[int, Counter]]] = defaultdict(list)
     for pk, year, text in rows:
         if year is not None:
-            by_year[year].append((pk, text))
+            by_year[year].append((pk, bigrams(text)))
     links: dict[int, dict[str, list[int]]] = defaultdict(lambda: {"again": [], "from": []})
     for year in sorted(by_year):
         later = by_year.get(year + 1)
         if not later:
             continue
         earlier = by_year[year]
-        for i, j in similar_pairs([text for _, text in earlier], [text for _, text in later]):
+        for i, j in similar_pairs([grams for _, grams in earlier], [grams for _, grams in later]):
             links[earlier[i][0]]["again"].append(year + 1)
             links[later[j][0]]["from"].append(year)
     return {pk: {key: sorted(set(years)) for key, years in link.items()} for pk, link in links.items()}
 
 
-def annotate_carried_over(commitments: list[Commitment], *, bureau_id: int) -> None:
-    """Sets `carried_over` ({"again": [...], "from": [...]}) on each listed commitment, from one query."""
+def bureau_links(bureau_id: int) -> dict[int, dict[str, list[int]]]:
+    """carried_over() over every plan of one bureau, read in one query."""
     rows = Commitment.objects.filter(section__report__bureau_id=bureau_id, vague=False).values_list(
         "pk", "section__year", "text"
     )
-    links = carried_over(rows)
-    for commitment in commitments:
-        commitment.carried_over = links.get(commitment.pk, {"again": [], "from": []})
+    return carried_over(rows)

@@ -17,6 +17,8 @@ class Bureau(models.Model):
     is_placeholder = models.BooleanField(
         "占位单位", default=False, help_text="报告未写明发布单位时暂存于此，待分析员更正"
     )
+    # Set by any write that changes the bureau's figures (commitments/tally.py); the scorecards recount then.
+    scorecard_stale = models.BooleanField("计分卡待重算", default=True, db_index=True, editable=False)
 
     class Meta:
         verbose_name = "单位"
@@ -328,3 +330,35 @@ class SecondCoding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.coder}：{self.get_status_display()}（{self.assessment.commitment}）"
+
+
+class Tally(models.Model):
+    """A bureau's figures per plan year, counted ahead so the scorecards need not group 250k rows per view.
+
+    Written only by commitments.tally (recounted from commitments and assessments when the bureau is stale).
+    """
+
+    bureau = models.ForeignKey(Bureau, verbose_name="单位", on_delete=models.CASCADE, related_name="tallies")
+    year = models.PositiveSmallIntegerField("计划年份", null=True, blank=True)
+    commitments = models.PositiveIntegerField("承诺数", default=0)
+    fulfilled = models.PositiveIntegerField(STATUS_LABELS["fulfilled"], default=0)
+    partial = models.PositiveIntegerField(STATUS_LABELS["partial"], default=0)
+    not_fulfilled = models.PositiveIntegerField(STATUS_LABELS["not_fulfilled"], default=0)
+    no_evidence = models.PositiveIntegerField(STATUS_LABELS["no_evidence"], default=0)
+    unverifiable = models.PositiveIntegerField(STATUS_LABELS["unverifiable"], default=0)
+    awaiting = models.PositiveIntegerField("待回顾", default=0)
+    assessed = models.PositiveIntegerField("已评估", default=0)
+    confirmed = models.PositiveIntegerField("分析员确认", default=0)
+    confirmed_fulfilled = models.PositiveIntegerField("确认为已完成", default=0)
+    confirmed_partial = models.PositiveIntegerField("确认为部分完成", default=0)
+    confirmed_verifiable = models.PositiveIntegerField("确认且可核验", default=0)
+    counted_at = models.DateTimeField("统计时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "计分卡汇总"
+        verbose_name_plural = "计分卡汇总"
+        ordering = ["bureau", "year"]
+        constraints = [models.UniqueConstraint(fields=["bureau", "year"], name="tally_unique_bureau_year")]
+
+    def __str__(self) -> str:
+        return f"{self.bureau} {self.year or '年份未知'}"

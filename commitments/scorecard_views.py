@@ -16,9 +16,10 @@ from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 
-from commitments import carryover, charts, scorecards
+from commitments import carryover, charts, scorecards, tally
+from commitments.models import Bureau, Commitment
 from commitments.scorecard_filters import ScorecardFilter
-from commitments.selectors import bureaus_for_user
+from commitments.selectors import bureau_ids_for_user
 from commitments.tables import CommitmentTable, ScorecardTable, TopicTable, YearTable
 
 PAGE_SIZE = 25
@@ -28,11 +29,10 @@ EXPORT_FORMATS = ("csv", "xlsx")
 @require_safe
 @login_required
 def scorecard_list(request: HttpRequest) -> HttpResponse:
-    bureaus = bureaus_for_user(request.user)
-    filters = ScorecardFilter(
-        request.GET or None, queryset=scorecards.commitments_visible(request.user), bureaus=bureaus
-    )
-    table = ScorecardTable(scorecards.scorecard_rows(_kept(filters)), prefix="")
+    tally.tallies_refresh()
+    ids = bureau_ids_for_user(request.user)
+    filters = _filters(request, ids)
+    table = ScorecardTable(_rows(filters, ids), prefix="")
     exported = _configure(request, {"scorecards": table}, stem="scorecards")
     if exported:
         return exported
@@ -42,20 +42,19 @@ def scorecard_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 @login_required
 def scorecard_bureau(request: HttpRequest, pk: int) -> HttpResponse:
-    bureau = get_object_or_404(bureaus_for_user(request.user), pk=pk)
-    commitments = scorecards.commitments_visible(request.user).filter(section__report__bureau=bureau)
-    year_rows = list(scorecards.scorecard_rows(commitments))
+    tally.tallies_refresh()
+    ids = bureau_ids_for_user(request.user)
+    bureau = get_object_or_404(_bureaus(ids), pk=pk)
+    commitments = Commitment.objects.filter(section__report__bureau=bureau)
+    year_rows = list(scorecards.tally_rows(bureau_ids=ids, bureau=bureau))
     years = sorted({row["year"] for row in year_rows if row["year"] is not None}, reverse=True)
     topic_year = _year_param(request, years)
     in_year = commitments.filter(section__year=topic_year) if topic_year else commitments
-    listed = list(
-        in_year.select_related("section", "assessment").order_by("-section__year", "section__report_id", "order")
-    )
-    carryover.annotate_carried_over(listed, bureau_id=bureau.pk)
+    listed = in_year.select_related("section", "assessment").order_by("-section__year", "section__report_id", "order")
     tables = {
-        "years": YearTable(scorecards.scorecard_rows(commitments), prefix="y-"),
+        "years": YearTable(scorecards.tally_rows(bureau_ids=ids, bureau=bureau), prefix="y-"),
         "topics": TopicTable(scorecards.topic_rows(in_year), prefix="t-", order_by=("-commitments",)),
-        "commitments": CommitmentTable(listed, prefix="c-"),
+        "commitments": CommitmentTable(listed, prefix="c-", carried_over=carryover.bureau_links(bureau.pk)),
     }
     exported = _configure(request, tables, stem=f"{bureau.name}")
     if exported:
@@ -74,14 +73,12 @@ def scorecard_bureau(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @login_required
 def scorecard_compare(request: HttpRequest) -> HttpResponse:
-    bureaus = bureaus_for_user(request.user)
-    filters = ScorecardFilter(
-        request.GET or None, queryset=scorecards.commitments_visible(request.user), bureaus=bureaus
-    )
+    tally.tallies_refresh()
+    ids = bureau_ids_for_user(request.user)
+    filters = _filters(request, ids)
     region = request.GET.get("region") or ""
     year = _int(request.GET.get("year"))
-    kept = _kept(filters) if region and year else filters.qs.none()
-    rows = scorecards.scorecard_rows(kept)
+    rows = _rows(filters, ids) if region and year else scorecards.scorecard_rows(filters.queryset.none())
     table = ScorecardTable(rows, prefix="", order_by=("-rate",))
     exported = _configure(request, {"compare": table}, stem=f"{region}{year or ''}")
     if exported:
@@ -118,10 +115,26 @@ def _configure(request: HttpRequest, tables: dict, *, stem: str) -> HttpResponse
     return exporter.response(filename=f"{stem}-{name}-{stamp}.{export_format}")
 
 
-def _kept(filters: ScorecardFilter):
-    """What the filters keep; nothing when a value is invalid (a region the user may not see, say), rather
+def _bureaus(ids: set[int] | None):
+    return Bureau.objects.all() if ids is None else Bureau.objects.filter(pk__in=ids)
+
+
+def _filters(request: HttpRequest, ids: set[int] | None) -> ScorecardFilter:
+    return ScorecardFilter(request.GET or None, queryset=scorecards.commitments_visible(ids), bureaus=_bureaus(ids))
+
+
+def _rows(filters: ScorecardFilter, ids: set[int] | None):
+    """Rows per bureau and year for what the filters keep: from the tallies, or counted live when a topic
+    narrows the commitments. Nothing when a value is invalid (a region the user may not see, say), rather
     than django-filter's default of ignoring that filter and showing everything."""
-    return filters.qs if filters.is_valid() else filters.queryset.none()
+    if not filters.is_valid():
+        return scorecards.scorecard_rows(filters.queryset.none())
+    data = filters.form.cleaned_data
+    if data.get("topic"):
+        return scorecards.scorecard_rows(filters.qs)
+    return scorecards.tally_rows(
+        bureau_ids=ids, region=data.get("region") or "", level=data.get("level") or "", year=data.get("year")
+    )
 
 
 def _page(request: HttpRequest) -> dict:

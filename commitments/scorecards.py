@@ -1,7 +1,8 @@
 """Reads for the scorecards: fulfilment per bureau and plan year, per topic, and across years.
 
-Every figure is computed by the database in one grouped query per table, so a page's query count does not
-grow with the number of bureaus, years or commitments.
+Every figure is computed by the database, one query per table, so a page's query count does not grow with
+the number of bureaus, years or commitments. The per bureau and year rows are read from Tally rows counted
+ahead (commitments/tally.py); a topic filter, which the tallies do not know, counts the commitments live.
 
 Fulfilment rate = (已完成 + ½ 部分完成) / verifiable commitments, where verifiable means assessed with any
 status but 无法核验 (vague commitments no review could check). Commitments whose review has not been
@@ -12,41 +13,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, F, FloatField, Q, QuerySet, Value, When
+from django.db.models import Case, F, FloatField, QuerySet, Value, When
 from django.db.models.functions import Cast
 
+from commitments import tally
 from commitments.matching.types import STATUS_LABELS
-from commitments.models import Assessment, Commitment
-from commitments.selectors import bureau_ids_for_user
+from commitments.models import Assessment, Commitment, Tally
 
 STATUSES = tuple(STATUS_LABELS)
 VERIFIABLE = ("fulfilled", "partial", "not_fulfilled", "no_evidence")
 ANALYST = Assessment.Source.ANALYST
 
-# Groupings a scorecard table can be built on.
-BY_BUREAU_YEAR = ("bureau_id", "bureau_name", "region", "level", "year")
+# The stored counts of a Tally row, in the order of tally.counts().
+FIGURES = tuple(tally.counts())
 
 
-def commitments_visible(user) -> QuerySet[Commitment]:
-    """Commitments of the bureaus a user may read (all for a superuser)."""
+def commitments_visible(bureau_ids: set[int] | None) -> QuerySet[Commitment]:
+    """Commitments of the bureaus a user may read (selectors.bureau_ids_for_user; None: all of them)."""
     commitments = Commitment.objects.all()
-    ids = bureau_ids_for_user(user)
-    return commitments if ids is None else commitments.filter(section__report__bureau_id__in=ids)
-
-
-def _status_counts() -> dict:
-    counts = {
-        status: Count("pk", filter=Q(assessment__status=status)) for status in STATUSES
-    }  # one conditional count per status
-    counts["awaiting"] = Count("pk", filter=Q(assessment__isnull=True))
-    counts["confirmed"] = Count("pk", filter=Q(assessment__source=ANALYST))
-    counts["assessed"] = Count("pk", filter=Q(assessment__isnull=False))
-    counts["confirmed_fulfilled"] = Count("pk", filter=Q(assessment__source=ANALYST, assessment__status="fulfilled"))
-    counts["confirmed_partial"] = Count("pk", filter=Q(assessment__source=ANALYST, assessment__status="partial"))
-    counts["confirmed_verifiable"] = Count(
-        "pk", filter=Q(assessment__source=ANALYST, assessment__status__in=VERIFIABLE)
-    )
-    return counts
+    return commitments if bureau_ids is None else commitments.filter(section__report__bureau_id__in=bureau_ids)
 
 
 def _ratio(numerator, denominator):
@@ -79,10 +64,38 @@ def scorecard_rows(commitments: QuerySet[Commitment]) -> QuerySet:
             level=F("section__report__bureau__level"),
             year=F("section__year"),
         )
-        .annotate(commitments=Count("pk"), **_status_counts())
+        .annotate(**tally.counts())
         .order_by("bureau_name", "-year")
     )
     return _with_rates(rows)
+
+
+def tally_rows(
+    *, bureau_ids: set[int] | None, region: str = "", level: str = "", year: int | None = None, bureau=None
+) -> QuerySet:
+    """The same rows as scorecard_rows, read from the counted-ahead tallies (call tally.tallies_refresh()
+    first). Only region, level, year and bureau can narrow them; a topic filter needs scorecard_rows.
+    """
+    rows = Tally.objects.all()
+    if bureau_ids is not None:
+        rows = rows.filter(bureau_id__in=bureau_ids)
+    if region:
+        rows = rows.filter(bureau__region=region)
+    if level:
+        rows = rows.filter(bureau__level=level)
+    if year:
+        rows = rows.filter(year=year)
+    if bureau is not None:
+        rows = rows.filter(bureau=bureau)
+    rows = rows.values(
+        "bureau_id",
+        "year",
+        *FIGURES,
+        bureau_name=F("bureau__name"),
+        region=F("bureau__region"),
+        level=F("bureau__level"),
+    )
+    return _with_rates(rows.order_by("bureau_name", "-year"))
 
 
 def topic_rows(commitments: QuerySet[Commitment]) -> list[dict]:

@@ -146,11 +146,15 @@ class CommitmentTable(tables.Table):
         assessment = getattr(record, "assessment", None)
         return assessment.get_source_display() if assessment else ""
 
+    def __init__(self, *args, carried_over: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.links = carried_over or {}
+
     def render_carried_over(self, record):
-        return carried_over_label(getattr(record, "carried_over", None))
+        return carried_over_label(self.links.get(record.pk))
 
     def value_carried_over(self, record):
-        return carried_over_label(getattr(record, "carried_over", None))
+        return carried_over_label(self.links.get(record.pk))
 
     class Meta:
         model = Commitment

@@ -254,15 +254,74 @@ def test_names_are_escaped_in_tables_and_chart(client, make_user):
 
 
 def test_query_count_does_not_grow_with_rows(viewer_client, bureaus, django_assert_max_num_queries):
+    """Bounded whether or not the tallies need a recount (7 queries of it, however many bureaus are stale)."""
     zs = bureaus["zs"]
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(17):
         viewer_client.get("/scorecards/")
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(13):
+        viewer_client.get("/scorecards/")
+    with django_assert_max_num_queries(15):
         viewer_client.get(f"/scorecards/bureau/{zs.pk}/")
     for year in range(2015, 2021):
         plan(zs, year, [(f"任务{i}推进落实", "fulfilled", MACHINE) for i in range(30)])
         plan(bureaus["ll"], year, [(f"任务{i}", "partial", ANALYST) for i in range(30)])
-    with django_assert_max_num_queries(14):
-        viewer_client.get("/scorecards/")
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(20):
         viewer_client.get(f"/scorecards/bureau/{zs.pk}/")
+    with django_assert_max_num_queries(13):
+        viewer_client.get("/scorecards/")
+    with django_assert_max_num_queries(15):
+        viewer_client.get(f"/scorecards/bureau/{zs.pk}/")
+
+
+def live_rows(user) -> list[dict]:
+    from commitments.scorecards import commitments_visible, scorecard_rows
+    from commitments.selectors import bureau_ids_for_user
+
+    return sorted(
+        scorecard_rows(commitments_visible(bureau_ids_for_user(user))),
+        key=lambda row: (row["bureau_id"], row["year"] or 0),
+    )
+
+
+def tallied_rows(user) -> list[dict]:
+    from commitments.scorecards import tally_rows
+    from commitments.selectors import bureau_ids_for_user
+    from commitments.tally import tallies_refresh
+
+    tallies_refresh()
+    return sorted(
+        tally_rows(bureau_ids=bureau_ids_for_user(user)), key=lambda row: (row["bureau_id"], row["year"] or 0)
+    )
+
+
+def test_tallies_follow_every_kind_of_write(bureaus, staff_user):
+    from commitments.assessment_services import assessment_decide
+
+    assert tallied_rows(staff_user) == live_rows(staff_user)
+    # An analyst's decision, through the service.
+    assessment = Assessment.objects.get(commitment__text="建设智慧民政平台")
+    assessment_decide(
+        assessment=assessment,
+        user=staff_user,
+        expected_version=assessment.version,
+        status="fulfilled",
+        evidence_text="建成智慧民政平台",
+        note="",
+    )
+    assert tallied_rows(staff_user) == live_rows(staff_user)
+    # A machine proposal withdrawn, a commitment dropped, a section's year corrected.
+    Assessment.objects.get(commitment__text="新建农村幸福院3家").delete()
+    Commitment.objects.get(text="推进养老护理员培训").delete()
+    section = Section.objects.get(report__bureau=bureaus["fin"])
+    section.year = 2024
+    section.save()
+    assert tallied_rows(staff_user) == live_rows(staff_user)
+    # A report moved to another bureau, then a report deleted with everything under it.
+    report = Report.objects.get(bureau=bureaus["ll"])
+    report.bureau = bureaus["fin"]
+    report.save()
+    assert tallied_rows(staff_user) == live_rows(staff_user)
+    report.delete()
+    rows = tallied_rows(staff_user)
+    assert rows == live_rows(staff_user)
+    assert {row["bureau_name"] for row in rows} == {"中山市民政局", "中山市财政局"}
