@@ -155,7 +155,7 @@ def test_the_review_page_shows_commitment_evidence_marks_parts_and_the_machine_v
 
     html = analyst_client.get(review_url(item)).content.decode()
 
-    assert item.commitment.text in html and " &gt; ".join(item.commitment.topic_path) in html
+    assert item.commitment.text in html and " > ".join(item.commitment.topic_path) in html
     assert "<mark>" in html and "score-bar" in html
     assert any(label in html for label in ("关键词", "主题一致", "结果表述"))
     assert reverse("admin:commitments_report_change", args=[best.section.report_id]) in html
