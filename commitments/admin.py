@@ -287,6 +287,12 @@ class ReportAdmin(BureauScopedMixin, admin.ModelAdmin):
                         messages.warning(request, warning)
                 else:
                     messages.info(request, f"内容未变化：与已导入的《{report.title}》（{report.bureau}）相同")
+                if not selectors.user_may_see_bureau(user=request.user, bureau_id=report.bureau_id):
+                    # Imported all the same (nothing is lost); an administrator assigns the new bureau.
+                    messages.warning(
+                        request, f"该报告属于“{report.bureau}”，你尚未被分配此单位，请联系管理员分配后查看"
+                    )
+                    return redirect("admin:commitments_report_changelist")
                 return redirect("admin:commitments_report_change", report.pk)
         context = {
             **self.admin_site.each_context(request),

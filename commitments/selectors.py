@@ -43,6 +43,11 @@ def bureau_ids_for_user(user) -> set[int] | None:
     return set(BureauAssignment.objects.filter(user=user).values_list("bureau_id", flat=True))
 
 
+def user_may_see_bureau(*, user, bureau_id: int) -> bool:
+    ids = bureau_ids_for_user(user)
+    return ids is None or bureau_id in ids
+
+
 def user_may_edit_bureau(*, user, bureau_id: int) -> bool:
     """Analysts decide on the bureaus assigned to them; viewers never decide."""
     if user.is_active and user.is_superuser:

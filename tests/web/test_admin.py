@@ -232,3 +232,20 @@ def test_the_admin_speaks_chinese_even_to_a_browser_asking_for_english(staff_cli
     assert response.status_code == 200
     assert "站点管理" in response.content.decode() or "工作报告与承诺" in response.content.decode()
     assert "Site administration" not in response.content.decode()
+
+
+def test_an_import_into_an_unassigned_bureau_is_kept_and_says_why_it_is_not_shown(client, make_user, seed):
+    """The bureau comes from the report's text; an analyst not assigned to it gets the list and a reason,
+    not a 404 on the report page they were sent to."""
+    from commitments.models import Bureau
+
+    other = Bureau.objects.create(name="潜江市民政局")
+    client.force_login(make_user("qj", "analyst", [other]))
+    upload = SimpleUploadedFile("lanling.txt", seed("003").read_bytes(), content_type="text/plain")
+
+    response = client.post(IMPORT_URL, {"file": upload})
+
+    report = Report.objects.get()
+    assert report.bureau.name == "兰陵县民政局"
+    assert response.url == reverse("admin:commitments_report_changelist")
+    assert any("尚未被分配此单位" in text for text in message_texts(response))
