@@ -185,3 +185,7 @@ LOGGING = {
     },
     "loggers": {"commitments": {"handlers": ["file"], "level": LOG_LEVEL, "propagate": False}},
 }
+
+# Assessment export (django-import-export): control characters that PDF text sometimes carries would make
+# the XLSX writer fail; they are escaped instead.
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
