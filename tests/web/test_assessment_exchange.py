@@ -283,3 +283,14 @@ def test_a_superuser_exports_every_bureau(client, admin_user, rows, other_bureau
     table = _csv_rows(_export(client, CSV_FORMAT).content)
 
     assert {int(r["id"]) for r in table} == {a.pk for a in rows} | {other_bureau_assessment.pk}
+
+
+def test_the_xlsx_export_survives_control_characters_from_pdf_text(analyst_client, rows):
+    rows[0].evidence_text = "新建养老服务站\x0b12个\x01"
+    rows[0].save()
+
+    response = _export(analyst_client, XLSX_FORMAT)
+
+    values = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
+    evidence = {row[0]: row[8] for row in values[1:]}
+    assert evidence[rows[0].pk].startswith("新建养老服务站") and "12个" in evidence[rows[0].pk]
