@@ -325,3 +325,7 @@ def test_tallies_follow_every_kind_of_write(bureaus, staff_user):
     rows = tallied_rows(staff_user)
     assert rows == live_rows(staff_user)
     assert {row["bureau_name"] for row in rows} == {"中山市民政局", "中山市财政局"}
+
+
+def test_the_admin_index_links_the_scorecards(staff_client):
+    assert reverse("scorecard_list") in staff_client.get(reverse("admin:index")).content.decode()
