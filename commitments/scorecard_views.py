@@ -127,6 +127,8 @@ def _rows(filters: ScorecardFilter, ids: set[int] | None):
     """Rows per bureau and year for what the filters keep: from the tallies, or counted live when a topic
     narrows the commitments. Nothing when a value is invalid (a region the user may not see, say), rather
     than django-filter's default of ignoring that filter and showing everything."""
+    if not filters.is_bound:
+        return scorecards.tally_rows(bureau_ids=ids)
     if not filters.is_valid():
         return scorecards.scorecard_rows(filters.queryset.none())
     data = filters.form.cleaned_data

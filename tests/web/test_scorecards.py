@@ -158,6 +158,13 @@ def test_filters_narrow_the_rows(viewer_client, bureaus):
     assert "兰陵县民政局" in page and "中山市财政局" not in page
 
 
+def test_the_plain_list_shows_every_row(viewer_client, bureaus):
+    """No query string at all: an unbound filter keeps everything (it once showed nothing)."""
+    table = viewer_client.get("/scorecards/").context["table"]
+    assert len(table.rows) == 4
+    assert "中山市财政局" in viewer_client.get("/scorecards/").content.decode()
+
+
 def test_list_is_sortable_and_paginated(viewer_client, bureaus):
     response = viewer_client.get("/scorecards/?sort=-rate")
     assert response.status_code == 200
