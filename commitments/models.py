@@ -349,6 +349,11 @@ class Tally(models.Model):
     awaiting = models.PositiveIntegerField("待回顾", default=0)
     assessed = models.PositiveIntegerField("已评估", default=0)
     confirmed = models.PositiveIntegerField("分析员确认", default=0)
+    vague_commitments = models.PositiveIntegerField("表述笼统", default=0)
+    # The rate's counts: commitments not flagged vague, with a verifiable status (tally.counts()).
+    rated_fulfilled = models.PositiveIntegerField("计入完成率的已完成", default=0)
+    rated_partial = models.PositiveIntegerField("计入完成率的部分完成", default=0)
+    rated = models.PositiveIntegerField("计入完成率的承诺", default=0)
     confirmed_fulfilled = models.PositiveIntegerField("确认为已完成", default=0)
     confirmed_partial = models.PositiveIntegerField("确认为部分完成", default=0)
     confirmed_verifiable = models.PositiveIntegerField("确认且可核验", default=0)

@@ -4,9 +4,10 @@ Every figure is computed by the database, one query per table, so a page's query
 the number of bureaus, years or commitments. The per bureau and year rows are read from Tally rows counted
 ahead (commitments/tally.py); a topic filter, which the tallies do not know, counts the commitments live.
 
-Fulfilment rate = (已完成 + ½ 部分完成) / verifiable commitments, where verifiable means assessed with any
-status but 无法核验 (vague commitments no review could check). Commitments whose review has not been
-imported yet (no assessment) are counted apart as 待回顾 and are out of the rate too.
+Fulfilment rate = (已完成 + ½ 部分完成) / rated commitments, where rated means not flagged vague and assessed
+with a status other than 无法核验. Vague commitments (slogans no review could check) are out of the rate
+whatever their status; commitments whose review has not been imported yet (no assessment) are counted
+apart as 待回顾 and are out of it too.
 """
 
 from __future__ import annotations
@@ -44,11 +45,8 @@ def _ratio(numerator, denominator):
 
 
 def _with_rates(rows: QuerySet) -> QuerySet:
-    rows = rows.annotate(
-        verifiable=F("fulfilled") + F("partial") + F("not_fulfilled") + F("no_evidence"),
-    )
     return rows.annotate(
-        rate=_ratio(F("fulfilled") + F("partial") * 0.5, "verifiable"),
+        rate=_ratio(F("rated_fulfilled") + F("rated_partial") * 0.5, "rated"),
         confirmed_rate=_ratio(F("confirmed_fulfilled") + F("confirmed_partial") * 0.5, "confirmed_verifiable"),
         confirmed_share=_ratio(F("confirmed"), "assessed"),
     )
@@ -105,11 +103,11 @@ def topic_rows(commitments: QuerySet[Commitment]) -> list[dict]:
     rows are read in one query and summed here.
     """
     groups: dict[str, dict] = {}
-    values = commitments.values_list("topic_path", "topic", "assessment__status", "assessment__source")
-    for topic_path, topic, status, source in values:
+    values = commitments.values_list("topic_path", "topic", "assessment__status", "assessment__source", "vague")
+    for topic_path, topic, status, source, vague in values:
         name = (topic_path[0] if topic_path else topic) or "（无标题）"
         row = groups.setdefault(name, _empty_row(topic=name))
-        _count(row, status, source)
+        _count(row, status, source, vague)
     return [_finish(row) for row in groups.values()]
 
 
@@ -146,30 +144,32 @@ def provisional(row: dict) -> bool:
 
 
 def _empty_row(**key) -> dict:
-    row = dict(key, commitments=0, awaiting=0, confirmed=0, assessed=0)
-    row.update(dict.fromkeys(STATUSES, 0))
-    row.update(confirmed_fulfilled=0, confirmed_partial=0, confirmed_verifiable=0)
-    return row
+    return dict(key, **dict.fromkeys(tally.counts(), 0))
 
 
-def _count(row: dict, status: str | None, source: str | None) -> None:
+def _count(row: dict, status: str | None, source: str | None, vague: bool) -> None:
+    """One commitment into a topic row, by the same rules as tally.counts()."""
     row["commitments"] += 1
+    row["vague_commitments"] += vague
     if status is None:
         row["awaiting"] += 1
         return
     row["assessed"] += 1
     row[status] += 1
+    row["confirmed"] += source == ANALYST
+    if vague or status not in VERIFIABLE:
+        return
+    row["rated"] += 1
+    if status in ("fulfilled", "partial"):
+        row[f"rated_{status}"] += 1
     if source == ANALYST:
-        row["confirmed"] += 1
+        row["confirmed_verifiable"] += 1
         if status in ("fulfilled", "partial"):
             row[f"confirmed_{status}"] += 1
-        if status in VERIFIABLE:
-            row["confirmed_verifiable"] += 1
 
 
 def _finish(row: dict) -> dict:
-    row["verifiable"] = sum(row[status] for status in VERIFIABLE)
-    row["rate"] = _share(row["fulfilled"] + row["partial"] / 2, row["verifiable"])
+    row["rate"] = _share(row["rated_fulfilled"] + row["rated_partial"] / 2, row["rated"])
     row["confirmed_rate"] = _share(
         row["confirmed_fulfilled"] + row["confirmed_partial"] / 2, row["confirmed_verifiable"]
     )

@@ -70,6 +70,7 @@ class _FigureColumns(tables.Table):
     no_evidence = _count_column(STATUS_LABELS["no_evidence"])
     unverifiable = _count_column(STATUS_LABELS["unverifiable"])
     awaiting = _count_column("待回顾")
+    vague_commitments = _count_column("其中表述笼统")
     rate = RateColumn("完成率")
     confirmed_rate = RateColumn("完成率（仅已确认）")
     confirmed_share = RateColumn("分析员确认占比")

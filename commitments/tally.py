@@ -27,17 +27,25 @@ VERIFIABLE = ("fulfilled", "partial", "not_fulfilled", "no_evidence")
 
 
 def counts() -> dict:
-    """The conditional counts behind every scorecard figure, over commitments (with their assessment)."""
+    """The conditional counts behind every scorecard figure, over commitments (with their assessment).
+
+    The rate counts (rated_*, confirmed_*) leave out vague commitments whatever their status: a slogan is
+    not a promise a review can keep, even when a review happens to praise its field.
+    """
+    concrete = Q(vague=False)
+    by_analyst = concrete & Q(assessment__source=ANALYST)
     figures = {"commitments": Count("pk")}
     figures.update({status: Count("pk", filter=Q(assessment__status=status)) for status in STATUS_LABELS})
     figures["awaiting"] = Count("pk", filter=Q(assessment__isnull=True))
     figures["assessed"] = Count("pk", filter=Q(assessment__isnull=False))
     figures["confirmed"] = Count("pk", filter=Q(assessment__source=ANALYST))
-    figures["confirmed_fulfilled"] = Count("pk", filter=Q(assessment__source=ANALYST, assessment__status="fulfilled"))
-    figures["confirmed_partial"] = Count("pk", filter=Q(assessment__source=ANALYST, assessment__status="partial"))
-    figures["confirmed_verifiable"] = Count(
-        "pk", filter=Q(assessment__source=ANALYST, assessment__status__in=VERIFIABLE)
-    )
+    figures["vague_commitments"] = Count("pk", filter=Q(vague=True))
+    figures["rated_fulfilled"] = Count("pk", filter=concrete & Q(assessment__status="fulfilled"))
+    figures["rated_partial"] = Count("pk", filter=concrete & Q(assessment__status="partial"))
+    figures["rated"] = Count("pk", filter=concrete & Q(assessment__status__in=VERIFIABLE))
+    figures["confirmed_fulfilled"] = Count("pk", filter=by_analyst & Q(assessment__status="fulfilled"))
+    figures["confirmed_partial"] = Count("pk", filter=by_analyst & Q(assessment__status="partial"))
+    figures["confirmed_verifiable"] = Count("pk", filter=by_analyst & Q(assessment__status__in=VERIFIABLE))
     return figures
 
 

@@ -18,15 +18,16 @@ ANALYST, MACHINE = Assessment.Source.ANALYST, Assessment.Source.MACHINE
 _counter = itertools.count()
 
 
-def plan(bureau: Bureau, year: int, rows: list[tuple[str, str | None, str | None]], *, topic: str = "养老服务"):
-    """A plan of `year` with one commitment per (text, status, source); status None = no review yet."""
+def plan(bureau: Bureau, year: int, rows: list[tuple], *, topic: str = "养老服务"):
+    """A plan of `year` with one commitment per (text, status, source[, vague]); status None = no review yet.
+    Vague by default when the status is 无法核验."""
     text = f"{year}年工作计划\n" + "\n".join(row[0] for row in rows)
     report = Report.objects.create(
         bureau=bureau, title=f"{bureau.name}{year - 1}年工作总结", text=text, sha256=f"{next(_counter):064d}"
     )
     section = Section.objects.create(report=report, kind=Section.Kind.PLAN, year=year, start=0, end=len(text))
     made = []
-    for order, (sentence, status, source) in enumerate(rows):
+    for order, (sentence, status, source, *flag) in enumerate(rows):
         commitment = Commitment.objects.create(
             section=section,
             order=order,
@@ -35,7 +36,7 @@ def plan(bureau: Bureau, year: int, rows: list[tuple[str, str | None, str | None
             topic_path=[topic],
             start=0,
             end=len(sentence),
-            vague=status == "unverifiable",
+            vague=flag[0] if flag else status == "unverifiable",
         )
         if status:
             Assessment.objects.create(commitment=commitment, status=status, source=source, confidence=0.5)
@@ -58,6 +59,7 @@ def bureaus(db):
             ("完成殡葬改革试点", "not_fulfilled", ANALYST),
             ("建设智慧民政平台", "no_evidence", MACHINE),
             ("坚持以人民为中心", "unverifiable", MACHINE),
+            ("全面加强党的建设", "fulfilled", MACHINE, True),
         ],
     )
     plan(
@@ -84,14 +86,16 @@ def expected(commitments) -> dict:
     """The figures computed the slow, obvious way, from model instances."""
     statuses = [getattr(c, "assessment", None) for c in commitments]
     counts = {s: sum(1 for a in statuses if a and a.status == s) for s, _ in Assessment.STATUS_CHOICES}
-    verifiable = counts["fulfilled"] + counts["partial"] + counts["not_fulfilled"] + counts["no_evidence"]
+    rated = [c.assessment.status for c in commitments if not c.vague and getattr(c, "assessment", None)]
+    verifiable = sum(1 for status in rated if status in ("fulfilled", "partial", "not_fulfilled", "no_evidence"))
     assessed = sum(1 for a in statuses if a)
     confirmed = sum(1 for a in statuses if a and a.source == ANALYST)
     return {
         "commitments": len(commitments),
         **counts,
         "awaiting": len(commitments) - assessed,
-        "rate": (counts["fulfilled"] + counts["partial"] / 2) / verifiable if verifiable else None,
+        "vague": sum(1 for c in commitments if c.vague),
+        "rate": (rated.count("fulfilled") + rated.count("partial") / 2) / verifiable if verifiable else None,
         "confirmed_share": confirmed / assessed if assessed else None,
     }
 
@@ -123,6 +127,7 @@ def test_list_figures_equal_an_independent_count(viewer_client, bureaus):
             for key, label in Assessment.STATUS_CHOICES:
                 assert int(got[label]) == want[key], (bureau.name, year, label)
             assert int(got["待回顾"]) == want["awaiting"]
+            assert int(got["其中表述笼统"]) == want["vague"]
             assert got["完成率"] == ("" if want["rate"] is None else str(round(want["rate"], 4)))
             share = want["confirmed_share"]
             assert got["分析员确认占比"] == ("" if share is None else str(round(share, 4)))
@@ -131,11 +136,13 @@ def test_list_figures_equal_an_independent_count(viewer_client, bureaus):
 def test_rate_leaves_vague_and_awaiting_out(viewer_client, bureaus):
     rows = csv_rows(viewer_client.get("/scorecards/?_export=csv&year=2022&region=中山市&level=市"))
     zs = next(row for row in rows if row["单位"] == "中山市民政局")
-    # 已完成 2 + ½·部分完成 1 over 5 verifiable (the vague one is out): 0.5.
+    # 已完成 2 + ½·部分完成 1 over 5 verifiable: 0.5. The vague ones are out, the one the machine calls
+    # 已完成 included: it shows among 已完成 (3) but not in the rate.
+    assert zs["已完成"] == "3" and zs["其中表述笼统"] == "2"
     assert zs["完成率"] == "0.5"
     assert zs["完成率（仅已确认）"] == "0.5"  # confirmed: one fulfilled, one not fulfilled
     page = viewer_client.get("/scorecards/").content.decode()
-    assert "不计入分母" in page
+    assert "都不计入完成率" in page
 
 
 def test_machine_only_scorecard_is_provisional(viewer_client, bureaus):
@@ -180,7 +187,7 @@ def test_xlsx_export_parses_back(viewer_client, bureaus):
     header, *rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert header[:5] == ["单位", "地区", "层级", "计划年份", "承诺数"]
     totals = {(row[0], row[3]): row[4] for row in rows}
-    assert totals[("中山市民政局", 2022)] == 6
+    assert totals[("中山市民政局", 2022)] == 7
     assert totals[("中山市民政局", 2023)] == 2
 
 
