@@ -87,7 +87,7 @@ def assessments_bulk_confirm(*, user, assessments: Iterable[Assessment], min_con
     outcome = BulkConfirmOutcome()
     with transaction.atomic():
         locked = (
-            Assessment.objects.select_for_update()
+            Assessment.objects.select_for_update(of=("self",))
             .select_related("commitment__section__report")
             .filter(pk__in=ids)
             .order_by("pk")
@@ -130,7 +130,7 @@ def assessment_revert(*, assessment: Assessment, history_id: int, user, expected
 
 def _locked(*, assessment: Assessment, user, expected_version: int) -> Assessment:
     current = (
-        Assessment.objects.select_for_update()
+        Assessment.objects.select_for_update(of=("self",))
         .select_related("commitment__section__report", "confirmed_by")
         .get(pk=assessment.pk)
     )

@@ -105,7 +105,9 @@ def second_coding_save(*, assessment: Assessment, user, status: str, evidence_te
         raise ValidationError({"status": "未知状态"})
     with transaction.atomic():
         current = (
-            Assessment.objects.select_for_update().select_related("commitment__section__report").get(pk=assessment.pk)
+            Assessment.objects.select_for_update(of=("self",))
+            .select_related("commitment__section__report")
+            .get(pk=assessment.pk)
         )
         second_coding_check(assessment=current, user=user)
         if current.second_codings.exclude(coder=user).exists():
