@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from commitments import services
 
+SCORECARDS_URL = "http://127.0.0.1:8000/scorecards/"
 DEMO_URL = "http://127.0.0.1:8000/admin/"
 
 
@@ -45,6 +46,6 @@ class Command(BaseCommand):
             raise CommandError("样例报告全部导入失败")
         self.stdout.write(
             self.style.SUCCESS(
-                f"\n演示已就绪：{DEMO_URL}\n账号 {outcome.username}，密码 {outcome.password}（分析员，非超级用户）"
+                f"\n演示已就绪：{DEMO_URL}（计分卡：{SCORECARDS_URL}）\n账号 {outcome.username}，密码 {outcome.password}（分析员，非超级用户）"
             )
         )
