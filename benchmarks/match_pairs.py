@@ -351,6 +351,10 @@ def cold(pair, *, use_embeddings: bool) -> dict:
 
 
 def cold_child(plan: str, review: str, year: int, *, use_embeddings: bool) -> None:
+    if use_embeddings:
+        from commitments.matching import embedding
+
+        embedding.preload()  # as `match_files` and the worker do
     timing = run_pair(Path(plan), Path(review), year, use_embeddings=use_embeddings)
     print(
         json.dumps(

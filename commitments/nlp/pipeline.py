@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import marshal
 from pathlib import Path
+from types import SimpleNamespace
 
 import spacy
 from spacy.language import Language
@@ -23,6 +25,10 @@ def _quiet_jieba() -> None:
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
+    # jieba reads its 9 MB dictionary cache with marshal.load(file), which pulls the file in
+    # thousands of small reads: 0.7 s of a 3 s cold start. marshal.loads on the whole file gives
+    # the same objects in 0.2 s.
+    jieba.marshal = SimpleNamespace(load=lambda file: marshal.loads(file.read()), dump=marshal.dump)
     jieba.load_userdict(str(USER_DICT))
 
 

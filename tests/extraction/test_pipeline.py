@@ -1,5 +1,8 @@
 """The spaCy pipeline, part by part, on small hand-made texts (no downloaded model anywhere)."""
 
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from commitments.extraction import SectionSpan
@@ -144,3 +147,19 @@ def test_a_list_opened_after_a_colon_inside_a_paragraph(nlp):
         ("民政部门要开展专项行动", ("要全面强化党建",)),
         ("召开全县民政工作会议", ()),
     ]
+
+
+def test_jieba_dictionary_cache_loads_the_same_objects_through_the_fast_reader():
+    """The pipeline makes jieba read its dictionary cache whole (marshal.loads) instead of in
+    thousands of small reads; the dictionary must come out the same."""
+    import marshal
+
+    import jieba
+
+    from commitments.nlp.pipeline import get_pipeline
+
+    get_pipeline()
+    cache_file = Path(jieba.dt.tmp_dir or tempfile.gettempdir()) / (jieba.dt.cache_file or "jieba.cache")
+    with cache_file.open("rb") as fast, cache_file.open("rb") as slow:
+        assert jieba.marshal.load(fast) == marshal.load(slow)
+    assert jieba.lcut("推进社会救助工作") == ["推进", "社会救助", "工作"]

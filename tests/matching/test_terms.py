@@ -141,3 +141,23 @@ def test_relative_rarity_is_one_for_a_term_seen_nowhere_and_less_for_common_ones
 
     assert rarity.relative("从未出现") == pytest.approx(1.0)
     assert rarity.relative("养老") < rarity.relative("界桩") < 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "修订《中山市最低生活保障办法》，出台低收入家庭认定办法，建立动态调整机制",
+        "全市养老机构床位达到1.2万张,护理型床位占比超过55%，实现镇街全覆盖",
+        "推进“互联网+政务服务”，使更多事项在网上办理",
+    ],
+)
+def test_content_terms_by_comma_pieces_equal_segmenting_the_whole_text(text):
+    """Terms are segmented per comma piece (shared by overlapping passages); jieba never joins
+    words across punctuation, so the result must equal segmenting the whole text at once."""
+    import jieba
+
+    from commitments.matching.terms import HAN_RE
+
+    whole = tuple(dict.fromkeys(w for w in jieba.cut(text) if len(w) >= 2 and HAN_RE.search(w) and w not in STOP_TERMS))
+
+    assert content_terms(text) == whole

@@ -28,8 +28,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-embeddings", action="store_true", help="不用语义向量，只用词语与数字比对")
 
     def handle(self, *args, plan_file, review_file, year, as_json=False, no_embeddings=False, **options):
-        from commitments.matching import engine
+        from commitments.matching import embedding, engine
 
+        if not no_embeddings and settings.MATCH_EMBEDDINGS:
+            embedding.preload()  # load the model while the reports are read and segmented
         try:
             year = year_check(year)
         except InvalidYear as exc:
