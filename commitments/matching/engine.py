@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
@@ -144,7 +145,10 @@ def match_commitments(
             for c in commitments
         ]
     use_embeddings = embedding.embeddings_enabled() if use_embeddings is None else use_embeddings
-    parts = score_parts(commitments, units, corpus=corpus, use_embeddings=use_embeddings)
+    # The embedding runs in numpy outside the GIL: start it first, and the lexical parts, which
+    # are Python, are computed on the other core meanwhile.
+    similarity = _BACKGROUND.submit(semantic_similarity, commitments, units) if use_embeddings else None
+    parts = score_parts(commitments, units, corpus=corpus, use_embeddings=use_embeddings, similarity=similarity)
     weights = active_weights(use_embeddings)
     if not use_embeddings:
         del parts["semantic"]
@@ -183,8 +187,13 @@ def score_parts(
     *,
     corpus: Sequence[str] = (),
     use_embeddings: bool = True,
+    similarity: Future | None = None,
 ) -> dict[str, np.ndarray]:
-    """Each named part as an (n commitments, m units) matrix with values in [0, 1]."""
+    """Each named part as an (n commitments, m units) matrix with values in [0, 1].
+
+    `similarity` is the cosine matrix being computed elsewhere (see match_commitments); without
+    it, it is computed here.
+    """
     n, m = len(commitments), len(units)
     commitment_terms = [content_terms(c.text) for c in commitments]
     unit_terms = [content_terms(u.text) for u in units]
@@ -237,18 +246,26 @@ def score_parts(
     unit_topic_terms = [content_terms(" ".join(u.topic_path)) for u in units]
     parts["topic"] = coverage(topic_terms, unit_topic_terms, words)
 
-    if use_embeddings:
-        similarity = embedding.encode([c.text for c in commitments]) @ embedding.encode([u.text for u in units]).T
-        parts["semantic"] = np.clip((similarity - SEMANTIC_FLOOR) / (1 - SEMANTIC_FLOOR), 0, 1)
-    else:
-        parts["semantic"] = np.zeros((n, m), dtype=np.float32)
-
     span = np.array([1.0 if MULTI_YEAR_RE.search(u.text) else 0.0 for u in units], dtype=np.float32)
     parts["span"] = np.broadcast_to(span, (n, m))
     outcome = np.array([_outcome_part(u.text) for u in units], dtype=np.float32)
     # An outcome statement only counts where the sentence is about the commitment at all.
     parts["outcome"] = np.minimum(np.broadcast_to(outcome, (n, m)), (parts["terms"] > 0.2).astype(np.float32))
+
+    if use_embeddings:  # last: the lexical parts above overlap with the encoding
+        cosines = similarity.result() if similarity is not None else semantic_similarity(commitments, units)
+        parts["semantic"] = np.clip((cosines - SEMANTIC_FLOOR) / (1 - SEMANTIC_FLOOR), 0, 1)
+    else:
+        parts["semantic"] = np.zeros((n, m), dtype=np.float32)
     return parts
+
+
+def semantic_similarity(commitments: Sequence[CommitmentSpan], units: Sequence[ReviewUnit]) -> np.ndarray:
+    """Cosine of every commitment with every unit: one batch per side, one matrix product."""
+    return embedding.encode([c.text for c in commitments]) @ embedding.encode([u.text for u in units]).T
+
+
+_BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedding")
 
 
 def unit_windows(units: Sequence[ReviewUnit]) -> tuple[list[str], np.ndarray]:
