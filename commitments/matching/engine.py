@@ -7,6 +7,7 @@ batch per document, one similarity matrix per pair.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -147,7 +148,7 @@ def match_commitments(
     use_embeddings = embedding.embeddings_enabled() if use_embeddings is None else use_embeddings
     # The embedding runs in numpy outside the GIL: start it first, and the lexical parts, which
     # are Python, are computed on the other core meanwhile.
-    similarity = _BACKGROUND.submit(semantic_similarity, commitments, units) if use_embeddings else None
+    similarity = _background().submit(semantic_similarity, commitments, units) if use_embeddings else None
     parts = score_parts(commitments, units, corpus=corpus, use_embeddings=use_embeddings, similarity=similarity)
     weights = active_weights(use_embeddings)
     if not use_embeddings:
@@ -265,7 +266,17 @@ def semantic_similarity(commitments: Sequence[CommitmentSpan], units: Sequence[R
     return embedding.encode([c.text for c in commitments]) @ embedding.encode([u.text for u in units]).T
 
 
-_BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedding")
+_executors: dict[int, ThreadPoolExecutor] = {}
+
+
+def _background() -> ThreadPoolExecutor:
+    """One embedding thread per process. Keyed by pid: a forked child (a Celery prefork worker)
+    inherits the parent's executor but not its thread, and would wait forever on it."""
+    pid = os.getpid()
+    if pid not in _executors:
+        _executors.clear()
+        _executors[pid] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedding")
+    return _executors[pid]
 
 
 def unit_windows(units: Sequence[ReviewUnit]) -> tuple[list[str], np.ndarray]:

@@ -117,3 +117,22 @@ def test_the_problems_part_after_a_review_belongs_to_that_review():
     chosen = [sections[i].heading for i in review_sections_for(sections, year=2022)]
     assert chosen == ["一、2022年工作总结", "二、存在的问题"]
     assert review_sections_for(sections, year=2021) == []
+
+
+def test_matching_in_a_forked_child_does_not_wait_on_the_parents_embedding_thread():
+    """Celery's prefork workers fork after the parent may have matched once."""
+    import multiprocessing
+
+    from commitments.matching import engine
+
+    engine._background().submit(lambda: None).result()  # the parent now has a live thread
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        result = pool.apply_async(_submit_in_child)
+        assert result.get(timeout=60) == 42
+
+
+def _submit_in_child():
+    from commitments.matching import engine
+
+    return engine._background().submit(lambda: 42).result(timeout=30)
