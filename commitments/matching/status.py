@@ -224,11 +224,22 @@ def is_growth(target: Target) -> bool:
     return target.comparator in ("+", "-") or bool(GROWTH_RE.match(target.text))
 
 
+# Figures where less is better: a plan's "居民消费价格涨幅3%左右" or "失业率5%" is a ceiling even
+# when it does not say 以内, and a reported 2.1% meets it.
+CEILING_RE = re.compile(r"(?:价格|物价).*(?:涨幅|上涨)|失业率|赤字率|能耗|排放量|事故|死亡率|发病率|发生率|负债率")
+
+
+def is_ceiling(target: Target) -> bool:
+    if target.comparator in ("<", "<="):
+        return True
+    return target.comparator in ("~", "=") and bool(CEILING_RE.search(target.subject))
+
+
 def compare_target(target: Target, reported: Target) -> str:
     planned, actual = target.value, reported.value
     if planned is None or actual is None or planned == 0:
         return "met" if actual else "missed"
-    ratio = (planned / actual if actual else 2.0) if target.comparator in ("<", "<=") else actual / planned
+    ratio = (planned / actual if actual else 2.0) if is_ceiling(target) else actual / planned
     if target.comparator == "~":
         ratio = min(ratio * 1.02, ratio + 0.02)  # 左右: a little under still counts
     if ratio >= 1.0 - 1e-9:
@@ -263,19 +274,24 @@ def _comparable(target: Target, reported: Target, sentence: str) -> bool:
 
 def check_targets(targets: tuple[Target, ...], evidence: list[Evidence]) -> list[TargetCheck]:
     """For each planned figure, the best comparable reported figure in the evidence, compared."""
-    checks = []
     reported = [(t, ev.text) for ev in evidence for t in parse_targets(ev.text)]
-    for target in targets:
-        candidates = [r for r, sentence in reported if _comparable(target, r, sentence)]
+    options = []  # (subject overlap, target index, reported index)
+    for i, target in enumerate(targets):
+        candidates = [k for k, (r, sentence) in enumerate(reported) if _comparable(target, r, sentence)]
         if is_growth(target):
-            growth = [r for r in candidates if is_growth(r)]
+            growth = [k for k in candidates if is_growth(reported[k][0])]
             candidates = growth or candidates
-        if not candidates:
-            continue
         planned = _bigrams(target.subject)
-        best = max(candidates, key=lambda r: len(planned & _bigrams(r.subject)))
-        checks.append(TargetCheck(target, best, compare_target(target, best)))
-    return checks
+        options += [(len(planned & _bigrams(reported[k][0].subject)), i, k) for k in candidates]
+    # One reported figure answers one planned figure: "调查失业率5%左右" is the answer to the
+    # 调查失业率 target, not also to the 登记失业率 one beside it. Best subject agreement first.
+    chosen: dict[int, int] = {}
+    for _, i, k in sorted(options, key=lambda o: (-o[0], o[1], o[2])):
+        if i not in chosen and k not in chosen.values():
+            chosen[i] = k
+    return [
+        TargetCheck(targets[i], reported[k][0], compare_target(targets[i], reported[k][0])) for i, k in sorted(chosen.items())
+    ]
 
 
 def propose_status(

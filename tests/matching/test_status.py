@@ -226,3 +226,27 @@ def test_a_growth_target_stated_as_about_or_a_range_missed_by_far_is_not_fulfill
     status, _, reason = status_of("地区生产总值增长3%", targets=planned)
 
     assert status == "not_fulfilled", reason
+
+
+@pytest.mark.parametrize(
+    ("plan", "review", "outcome"),
+    [
+        pytest.param("居民消费价格涨幅3%左右", "居民消费价格上涨2.1%", "met", id="price-rise-under-cap"),
+        pytest.param("居民消费价格涨幅3%左右", "居民消费价格上涨4%", "missed", id="price-rise-over-cap"),
+        pytest.param("城镇调查失业率5%", "城镇调查失业率4.9%", "met", id="unemployment-below"),
+        pytest.param("城乡居民收入增长7%左右", "城乡居民收入增长6%", "missed", id="income-is-not-a-ceiling"),
+    ],
+)
+def test_figures_where_less_is_better_are_ceilings_without_saying_so(plan, review, outcome):
+    (planned,), (reported,) = parse_targets(plan), parse_targets(review)
+
+    assert compare_target(planned, reported) == outcome
+
+
+def test_one_reported_figure_answers_one_planned_figure():
+    planned = tuple(parse_targets("城镇新增就业1100万人以上，城镇调查失业率5.5%以内，城镇登记失业率4.5%以内"))
+
+    status, _, reason = status_of("城镇新增就业1361万人、调查失业率稳定在5%左右的较低水平", targets=planned)
+
+    assert status == "fulfilled", reason
+    assert "4.5%" not in reason  # the registered rate is not in the review: not compared with the survey rate
