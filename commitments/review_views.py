@@ -137,6 +137,7 @@ def review_assessment(request: HttpRequest, pk: int) -> HttpResponse:
         "assessment": assessment,
         "commitment": commitment,
         "evidence": [_evidence_row(row, commitment) for row in evidence],
+        "machine_reason": reason_without_status(assessment.machine_reason or assessment.reason),
         "form": form,
         "may_edit": may_edit,
         "filters_query": _filters_query(request),
@@ -221,3 +222,14 @@ def _evidence_row(row, commitment) -> dict:
         ],
         "report_url": reverse("admin:commitments_report_change", args=[row.section.report_id]),
     }
+
+
+def reason_without_status(reason: str) -> str:
+    """The engine's reason opens with its status ("已完成：…", "部分完成（表述笼统）：…"), which the
+    page already shows in bold beside it; keep only what follows, and the vagueness note."""
+    head, sep, rest = reason.partition("：")
+    for label in STATUS_LABELS.values():
+        if sep and head.startswith(label):
+            note = head[len(label) :]
+            return f"{note}{rest}" if note else rest
+    return reason

@@ -290,7 +290,8 @@ def check_targets(targets: tuple[Target, ...], evidence: list[Evidence]) -> list
         if i not in chosen and k not in chosen.values():
             chosen[i] = k
     return [
-        TargetCheck(targets[i], reported[k][0], compare_target(targets[i], reported[k][0])) for i, k in sorted(chosen.items())
+        TargetCheck(targets[i], reported[k][0], compare_target(targets[i], reported[k][0]))
+        for i, k in sorted(chosen.items())
     ]
 
 

@@ -176,3 +176,30 @@ def test_report_text_is_escaped_on_the_review_page(analyst_client):
     assert '<script>alert("x")' not in html and "<b>" not in html
     assert "&lt;<mark>script</mark>&gt;alert(&quot;x&quot;)&lt;/<mark>script</mark>&gt;" in html
     assert f"<mark>{term}</mark>&lt;b&gt;" in html
+
+
+def test_the_machine_view_states_its_status_once(analyst_client):
+    item = queued(analyst_client)[0]
+    label = item.get_machine_status_display()
+    assert item.machine_reason.startswith(label)  # the engine's one-line reason opens with it
+
+    html = analyst_client.get(review_url(item)).content.decode()
+    proposal = html.split('id="machine-proposal"')[1].split("</p>")[0]
+
+    assert proposal.count(label) == 1
+    assert item.machine_reason.partition("：")[2][:10] in proposal
+
+
+@pytest.mark.parametrize(
+    ("reason", "shown"),
+    [
+        ("已完成：回顾称“已印发”", "回顾称“已印发”"),
+        ("部分完成（表述笼统）：回顾只说到进展", "（表述笼统）回顾只说到进展"),
+        ("分析员：见附件", "分析员：见附件"),
+        ("", ""),
+    ],
+)
+def test_reason_without_status(reason, shown):
+    from commitments.review_views import reason_without_status
+
+    assert reason_without_status(reason) == shown
