@@ -68,6 +68,7 @@ def status_cues_v1() -> dict[str, list[str]]:
             "筹备",
             "筹建",
             "部分完成",
+            "完成其中",  # "年内完成其中7项行动任务": some of them
             "部分实现",
             "推进中",
             "逐步",
@@ -185,6 +186,18 @@ def last_cue(text: str) -> tuple[str, str] | None:
     """(kind, word) of the last status word in a sentence: "已完成起草…尚未出台" ends as failed."""
     cues = cue_sequence(text)
     return (cues[-1][0], cues[-1][1]) if cues else None
+
+
+# "年内完成其中7项行动任务", "部分实现": however the sentence goes on, only some of it was done.
+SOME_DONE_RE = re.compile(r"完成其中|部分完成|部分实现|部分建成")
+
+
+def _sentence_cue(text: str) -> tuple[str, str] | None:
+    cue = last_cue(text)
+    some = SOME_DONE_RE.search(text)
+    if some and cue is not None and cue[0] == "done":
+        return ("progress", some.group(0))
+    return cue
 
 
 def mixed_outcome(text: str) -> tuple[str, str] | None:
@@ -328,7 +341,7 @@ def propose_status(
     figures = "；".join(c.describe() for c in checks)
 
     sentences = list(dict.fromkeys([best.text, *(ev.text for ev in support[1:]), *filter(None, action_units)]))
-    cues = {text: last_cue(text) for text in sentences}
+    cues = {text: _sentence_cue(text) for text in sentences}
     failed = [(t, c[1]) for t, c in cues.items() if c and c[0] == "failed"]
     progress = [(t, c[1]) for t, c in cues.items() if c and c[0] == "progress"]
     silent = [u for u in action_units if u is None]

@@ -250,3 +250,16 @@ def test_one_reported_figure_answers_one_planned_figure():
 
     assert status == "fulfilled", reason
     assert "4.5%" not in reason  # the registered rate is not in the review: not compared with the survey rate
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "推进社会组织党建“十项重点行动”,年内完成其中7项行动任务,社会组织党的组织覆盖率提升至86%",
+        "12个村级服务站部分建成并投入使用",
+    ],
+)
+def test_only_some_of_it_done_is_partial_however_the_sentence_ends(sentence):
+    status, _, reason = status_of(sentence)
+
+    assert status == "partial", reason
