@@ -20,6 +20,7 @@ from commitments.nlp.pipeline import get_pipeline
 
 HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 HAN_RUN_RE = re.compile(r"[\u4e00-\u9fff]+")
+QUOTES_RE = re.compile(r"[“”‘’\"'「」『』]")
 CLAUSE_SPLIT_RE = re.compile(r"[。；;！!？?\n]+")
 # Function words and report boilerplate that jieba keeps as words but carry no topic.
 STOP_TERMS = frozenset(
@@ -142,9 +143,10 @@ def char_bigrams(text: str) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=100_000)
 def char_ngrams(text: str, n: int = 4) -> tuple[str, ...]:
     """Runs of `n` Han characters: two texts sharing several of them share a phrase
-    (平安海拉尔建设, 落地签证业务), which a bag of words does not see."""
+    (平安海拉尔建设, 落地签证业务), which a bag of words does not see. Quotation marks do not end a
+    run: 市委巡察“回头看”反馈 is one phrase."""
     grams: dict[str, None] = {}
-    for run in HAN_RUN_RE.findall(text):
+    for run in HAN_RUN_RE.findall(QUOTES_RE.sub("", text)):
         for i in range(len(run) - n + 1):
             grams.setdefault(run[i : i + n], None)
     return tuple(grams)

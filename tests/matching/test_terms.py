@@ -161,3 +161,10 @@ def test_content_terms_by_comma_pieces_equal_segmenting_the_whole_text(text):
     whole = tuple(dict.fromkeys(w for w in jieba.cut(text) if len(w) >= 2 and HAN_RE.search(w) and w not in STOP_TERMS))
 
     assert content_terms(text) == whole
+
+
+def test_quotation_marks_do_not_break_a_phrase():
+    grams = set(char_ngrams("狠抓市委巡察“回头看”反馈问题整改落实"))
+
+    assert {"巡察回头", "回头看反"} <= grams
+    assert set(char_ngrams("对市委巡察“回头看”指出的问题")) & grams >= {"市委巡察", "委巡察回", "察回头看"}
