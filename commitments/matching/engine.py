@@ -19,12 +19,14 @@ from commitments.matching import embedding
 from commitments.matching.status import last_cue, propose_status
 from commitments.matching.terms import (
     Rarity,
+    abbreviation_expansions,
     char_bigrams,
     char_ngrams,
     content_terms,
     corpus_clauses,
     coverage,
     overlap,
+    with_expansions,
 )
 from commitments.matching.types import Evidence, MatchResult, ReviewUnit
 from commitments.matching.units import HAN_RE, review_units
@@ -198,6 +200,11 @@ def score_parts(
     n, m = len(commitments), len(units)
     commitment_terms = [content_terms(c.text) for c in commitments]
     unit_terms = [content_terms(u.text) for u in units]
+    # 低保 in the review stands for 最低生活保障 in the plan, and 棚改 in the plan for 棚户区改造.
+    unit_abbreviations = abbreviation_expansions(unit_terms, [c.text for c in commitments], commitment_terms)
+    commitment_abbreviations = abbreviation_expansions(commitment_terms, [u.text for u in units], unit_terms)
+    commitment_terms = with_expansions(commitment_terms, commitment_abbreviations)
+    unit_terms = with_expansions(unit_terms, unit_abbreviations)
     clauses = corpus_clauses(corpus)
     words = Rarity([*commitment_terms, *unit_terms, *(content_terms(c) for c in clauses)])
     commitment_grams = [char_bigrams(c.text) for c in commitments]
@@ -209,7 +216,7 @@ def score_parts(
     # else. Passages are the unit and its runs of up to WINDOW comma-clauses: a long sentence
     # reporting ten things is judged by the part that reports this one.
     windows, owners = unit_windows(units)
-    window_terms = [content_terms(w) for w in windows]
+    window_terms = with_expansions([content_terms(w) for w in windows], unit_abbreviations)
     window_grams = [char_bigrams(w) for w in windows]
     recall = (coverage(commitment_terms, window_terms, words) + coverage(commitment_grams, window_grams, grams)) / 2
     precision = (

@@ -208,3 +208,70 @@ def coverage(queries: Sequence[Sequence[str]], targets: Sequence[Sequence[str]],
 
 def corpus_clauses(texts: Iterable[str]) -> list[str]:
     return [c for text in texts for c in CLAUSE_SPLIT_RE.split(text) if HAN_RE.search(c)]
+
+
+ABBREVIATION_GAP = 4  # characters allowed between the two characters of an abbreviation in its full form
+# An abbreviation of a policy term (低保, 联检, 社工) is rare in general Chinese, if jieba knows it at
+# all (棚改); a common two-character word (中国, 业务, 建成) is not taken for one.
+ABBREVIATION_MAX_FREQ = 15  # in jieba's general dictionary
+_SHORT_RE = re.compile(r"^[\u4e00-\u9fff]{2}$")
+
+
+def abbreviation_expansions(
+    terms: Sequence[Sequence[str]], other_texts: Sequence[str], other_terms: Sequence[Sequence[str]]
+) -> dict[str, tuple[str, ...]]:
+    """The two-character terms of one side that abbreviate a phrase of the other, with the words of
+    that phrase: {"低保": ("最低", "生活", "保障")}, {"棚改": ("棚户区", "住房", "改造")}.
+
+    Reports abbreviate freely and a plan and its review rarely agree on when. A term abbreviates a
+    phrase when its two characters appear there in order, close together and not adjacent, across
+    two or more words, and either jieba's dictionary knows it as a rare word (低保, 社工, 联检) or
+    each of its characters begins a word of the phrase (棚|户区 住房 改|造, 上|海 合|作). A common
+    word (中国 across 中俄蒙国际) or a chance pair inside words (提供优质 for 提质) is not one.
+    """
+    get_pipeline()  # jieba's dictionary, with the policy terms, is loaded
+    frequency = jieba.dt.FREQ
+    shorts = sorted(
+        {t for group in terms for t in group if _SHORT_RE.match(t) and not frequency.get(t, 0) > ABBREVIATION_MAX_FREQ}
+    )
+    by_char: dict[str, set[int]] = {}
+    for index, text in enumerate(other_texts):
+        for ch in set(text):
+            by_char.setdefault(ch, set()).add(index)
+    expansions: dict[str, dict[str, None]] = {}
+    for short in shorts:
+        first, last = short
+        attested = frequency.get(short, 0) > 0
+        spelled = re.compile(f"{first}[\u4e00-\u9fff]{{1,{ABBREVIATION_GAP}}}{last}")
+        for index in sorted(by_char.get(first, set()) & by_char.get(last, set())):
+            text = other_texts[index]
+            if short in text:
+                continue
+            for match in spelled.finditer(text):
+                start, end = match.start(), match.end()
+                words = {
+                    position: word
+                    for word in other_terms[index]
+                    for position in _positions(text, word)
+                    if position < end and position + len(word) > start
+                }
+                if len(set(words.values())) < 2:  # inside one word, not a phrase of several
+                    continue
+                if attested or (start in words and end - 1 in words):
+                    expansions.setdefault(short, {}).update(dict.fromkeys(words[p] for p in sorted(words)))
+    return {short: tuple(words) for short, words in expansions.items()}
+
+
+def _positions(text: str, word: str) -> list[int]:
+    found, position = [], text.find(word)
+    while position != -1:
+        found.append(position)
+        position = text.find(word, position + 1)
+    return found
+
+
+def with_expansions(terms: Sequence[Sequence[str]], expansions: dict[str, tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Each term list with the words its abbreviations stand for added after it."""
+    if not expansions:
+        return [tuple(t) for t in terms]
+    return [tuple(dict.fromkeys([*group, *(w for t in group for w in expansions.get(t, ()))])) for group in terms]

@@ -136,3 +136,17 @@ def _submit_in_child():
     from commitments.matching import engine
 
     return engine._background().submit(lambda: 42).result(timeout=30)
+
+
+def test_an_abbreviation_in_the_review_finds_the_plan_phrase_it_shortens():
+    from commitments.extraction import CommitmentSpan, SectionSpan
+
+    commitment = CommitmentSpan(text="落实最低生活保障标准调整机制", start=0, end=14, section_index=0)
+    review = "一、2022年工作总结\n特困人员基本生活标准随之调整。全市城乡低保标准由每人每月1120元提高到1180元。"
+    sections = [
+        SectionSpan(kind="review", year=2022, period="", heading="一、2022年工作总结", start=0, end=len(review))
+    ]
+
+    (result,) = match_commitments([commitment], review, sections, use_embeddings=False)
+
+    assert "低保" in result.evidence[0].text

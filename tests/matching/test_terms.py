@@ -168,3 +168,37 @@ def test_quotation_marks_do_not_break_a_phrase():
 
     assert {"巡察回头", "回头看反"} <= grams
     assert set(char_ngrams("对市委巡察“回头看”指出的问题")) & grams >= {"市委巡察", "委巡察回", "察回头看"}
+
+
+def _expansions(short_side: str, other_side: str) -> dict:
+    from commitments.matching.terms import abbreviation_expansions
+
+    return abbreviation_expansions([content_terms(short_side)], [other_side], [content_terms(other_side)])
+
+
+@pytest.mark.parametrize(
+    ("short_side", "other_side", "short", "words"),
+    [
+        pytest.param(
+            "全市城乡低保标准提高到1180元", "落实最低生活保障标准调整机制", "低保", {"最低", "生活", "保障"}, id="dibao"
+        ),
+        pytest.param("启动新的三年棚改攻坚计划", "棚户区住房改造620多万套", "棚改", {"棚户区", "改造"}, id="penggai"),
+        pytest.param("完成与广州市的界线联检", "共同组织行政区域界线联合检查", "联检", {"联合", "检查"}, id="lianjian"),
+    ],
+)
+def test_an_abbreviation_stands_for_the_words_it_shortens(short_side, other_side, short, words):
+    expansions = _expansions(short_side, other_side)
+
+    assert words <= set(expansions[short])
+
+
+@pytest.mark.parametrize(
+    ("short_side", "other_side"),
+    [
+        pytest.param("推动中国制造转型", "中俄蒙国际物流园区", id="common-word"),
+        pytest.param("推动产业提质增效", "提供优质公共服务", id="inside-words"),
+        pytest.param("全市城乡低保标准提高", "城乡低保标准动态调整", id="same-word-already-there"),
+    ],
+)
+def test_chance_spellings_are_not_abbreviations(short_side, other_side):
+    assert _expansions(short_side, other_side) == {}
