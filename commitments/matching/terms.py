@@ -242,13 +242,11 @@ def abbreviation_expansions(
     for short in shorts:
         first, last = short
         attested = frequency.get(short, 0) > 0
-        spelled = re.compile(f"{first}[\u4e00-\u9fff]{{1,{ABBREVIATION_GAP}}}{last}")
         for index in sorted(by_char.get(first, set()) & by_char.get(last, set())):
             text = other_texts[index]
             if short in text:
                 continue
-            for match in spelled.finditer(text):
-                start, end = match.start(), match.end()
+            for start, end in _spellings(text, first, last):
                 words = {
                     position: word
                     for word in other_terms[index]
@@ -260,6 +258,23 @@ def abbreviation_expansions(
                 if attested or (start in words and end - 1 in words):
                     expansions.setdefault(short, {}).update(dict.fromkeys(words[p] for p in sorted(words)))
     return {short: tuple(words) for short, words in expansions.items()}
+
+
+def _spellings(text: str, first: str, last: str) -> list[tuple[int, int]]:
+    """Spans first…last with 1 to ABBREVIATION_GAP Han characters between (no regex: compiling a
+    pattern with the Han range per term cost more than the whole search)."""
+    spans = []
+    for start in _positions(text, first):
+        if start + 1 >= len(text) or not "\u4e00" <= text[start + 1] <= "\u9fff":
+            continue
+        for end in range(start + 2, min(len(text), start + ABBREVIATION_GAP + 2)):
+            ch = text[end]
+            if ch == last:
+                spans.append((start, end + 1))
+                break
+            if not "\u4e00" <= ch <= "\u9fff":
+                break
+    return spans
 
 
 def _positions(text: str, word: str) -> list[int]:

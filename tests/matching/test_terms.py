@@ -202,3 +202,7 @@ def test_an_abbreviation_stands_for_the_words_it_shortens(short_side, other_side
 )
 def test_chance_spellings_are_not_abbreviations(short_side, other_side):
     assert _expansions(short_side, other_side) == {}
+
+
+def test_an_abbreviation_is_not_spelled_across_punctuation():
+    assert _expansions("全市城乡低保标准提高", "最低，保障标准") == {}
