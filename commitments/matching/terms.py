@@ -232,7 +232,7 @@ def abbreviation_expansions(
     get_pipeline()  # jieba's dictionary, with the policy terms, is loaded
     frequency = jieba.dt.FREQ
     shorts = sorted(
-        {t for group in terms for t in group if _SHORT_RE.match(t) and not frequency.get(t, 0) > ABBREVIATION_MAX_FREQ}
+        {t for group in terms for t in group if _SHORT_RE.match(t) and frequency.get(t, 0) <= ABBREVIATION_MAX_FREQ}
     )
     by_char: dict[str, set[int]] = {}
     for index, text in enumerate(other_texts):
