@@ -151,14 +151,22 @@ def match_commitments(
     # The embedding runs in numpy outside the GIL: start it first, and the lexical parts, which
     # are Python, are computed on the other core meanwhile.
     similarity = _background().submit(semantic_similarity, commitments, units) if use_embeddings else None
-    parts = score_parts(commitments, units, corpus=corpus, use_embeddings=use_embeddings, similarity=similarity)
+    abbreviations = abbreviations_between(commitments, units)
+    parts = score_parts(
+        commitments,
+        units,
+        corpus=corpus,
+        use_embeddings=use_embeddings,
+        similarity=similarity,
+        abbreviations=abbreviations,
+    )
     weights = active_weights(use_embeddings)
     if not use_embeddings:
         del parts["semantic"]
     total = sum(weights[name] * values for name, values in parts.items())
     results = []
-    shared = _shared_terms(commitments, units, total)
-    actions = action_reports(commitments, units, corpus=corpus)
+    shared = _shared_terms(commitments, units, total, abbreviations)
+    actions = action_reports(commitments, units, corpus=corpus, abbreviations=abbreviations)
     for row, commitment in enumerate(commitments):
         order = np.argsort(-total[row], kind="stable")[:TOP_K]
         evidence = [
@@ -191,6 +199,7 @@ def score_parts(
     corpus: Sequence[str] = (),
     use_embeddings: bool = True,
     similarity: Future | None = None,
+    abbreviations: tuple[dict, dict] | None = None,
 ) -> dict[str, np.ndarray]:
     """Each named part as an (n commitments, m units) matrix with values in [0, 1].
 
@@ -198,11 +207,9 @@ def score_parts(
     it, it is computed here.
     """
     n, m = len(commitments), len(units)
+    unit_abbreviations, commitment_abbreviations = abbreviations or abbreviations_between(commitments, units)
     commitment_terms = [content_terms(c.text) for c in commitments]
     unit_terms = [content_terms(u.text) for u in units]
-    # 低保 in the review stands for 最低生活保障 in the plan, and 棚改 in the plan for 棚户区改造.
-    unit_abbreviations = abbreviation_expansions(unit_terms, [c.text for c in commitments], commitment_terms)
-    commitment_abbreviations = abbreviation_expansions(commitment_terms, [u.text for u in units], unit_terms)
     commitment_terms = with_expansions(commitment_terms, commitment_abbreviations)
     unit_terms = with_expansions(unit_terms, unit_abbreviations)
     clauses = corpus_clauses(corpus)
@@ -268,6 +275,19 @@ def score_parts(
     return parts
 
 
+def abbreviations_between(
+    commitments: Sequence[CommitmentSpan], units: Sequence[ReviewUnit]
+) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """(abbreviations in the review with the plan words they stand for, and the other way round):
+    低保 in the review stands for 最低生活保障 in the plan, 棚改 in the plan for 棚户区改造."""
+    commitment_terms = [content_terms(c.text) for c in commitments]
+    unit_terms = [content_terms(u.text) for u in units]
+    return (
+        abbreviation_expansions(unit_terms, [c.text for c in commitments], commitment_terms),
+        abbreviation_expansions(commitment_terms, [u.text for u in units], unit_terms),
+    )
+
+
 def semantic_similarity(commitments: Sequence[CommitmentSpan], units: Sequence[ReviewUnit]) -> np.ndarray:
     """Cosine of every commitment with every unit: one batch per side, one matrix product."""
     return embedding.encode([c.text for c in commitments]) @ embedding.encode([u.text for u in units]).T
@@ -306,7 +326,7 @@ def sub_actions(text: str) -> list[str]:
     return [p for p in parts if len(HAN_RE.findall(p)) >= 4]
 
 
-def action_reports(commitments, units, *, corpus=()) -> list[list[str | None]]:
+def action_reports(commitments, units, *, corpus=(), abbreviations=None) -> list[list[str | None]]:
     """Per commitment with two or more actions: the review sentence reporting each action, or None."""
     owners, texts = [], []
     for row, commitment in enumerate(commitments):
@@ -317,8 +337,9 @@ def action_reports(commitments, units, *, corpus=()) -> list[list[str | None]]:
     reports: list[list[str | None]] = [[] for _ in commitments]
     if not texts:
         return reports
-    action_terms = [content_terms(t) for t in texts]
-    unit_terms = [content_terms(u.text) for u in units]
+    in_units, in_commitments = abbreviations or abbreviations_between(commitments, units)
+    action_terms = with_expansions([content_terms(t) for t in texts], in_commitments)
+    unit_terms = with_expansions([content_terms(u.text) for u in units], in_units)
     action_grams = [char_bigrams(t) for t in texts]
     unit_grams = [char_bigrams(u.text) for u in units]
     clauses = corpus_clauses(corpus)
@@ -332,12 +353,17 @@ def action_reports(commitments, units, *, corpus=()) -> list[list[str | None]]:
     return reports
 
 
-def _shared_terms(commitments, units, total) -> dict[tuple[int, int], tuple[str, ...]]:
-    """Shared terms of the top units only: they are what the analyst sees highlighted."""
+def _shared_terms(commitments, units, total, abbreviations) -> dict[tuple[int, int], tuple[str, ...]]:
+    """Shared terms of the top units only: they are what the analyst sees highlighted, abbreviations
+    included (低保 in the review for the plan's 最低生活保障)."""
+    in_units, in_commitments = abbreviations
     shared = {}
     for row, commitment in enumerate(commitments):
         terms = content_terms(commitment.text)
         for j in np.argsort(-total[row], kind="stable")[:TOP_K]:
             unit_text = units[int(j)].text
-            shared[(row, int(j))] = tuple(t for t in terms if t in unit_text)
+            found = [t for t in terms if t in unit_text]
+            found += [a for a, words in in_units.items() if a in unit_text and set(words) & set(terms)]
+            found += [w for t in terms for w in in_commitments.get(t, ()) if w in unit_text]
+            shared[(row, int(j))] = tuple(dict.fromkeys(found))
     return shared

@@ -150,3 +150,4 @@ def test_an_abbreviation_in_the_review_finds_the_plan_phrase_it_shortens():
     (result,) = match_commitments([commitment], review, sections, use_embeddings=False)
 
     assert "低保" in result.evidence[0].text
+    assert "低保" in result.evidence[0].shared_terms  # highlighted for the analyst
