@@ -87,6 +87,9 @@ def status_cues_v1() -> dict[str, list[str]]:
             "计划于",
             "将于",
             "纳入20",
+            "计划20",  # "计划2023年建成使用": a date ahead, not done
+            "预计20",
+            "争取20",
             "可行性研究",
             "封顶",
             "方案设计",
@@ -149,7 +152,7 @@ PROGRESS_REACH = 1
 # the rest of its clause.
 # After a failure word, a degree adverb says "not fully": 尚未有效缓解, 未能全面完成, 尚未根本扭转.
 PARTLY_RE = re.compile(r"(?:有效|根本|完全|彻底|全面|全部)")
-FUTURE_CUES = frozenset(["拟于", "计划于", "将于", "延至", "推迟"])
+FUTURE_CUES = frozenset(["拟于", "计划于", "将于", "延至", "推迟", "计划20", "预计20", "争取20"])
 
 
 def cue_sequence(text: str) -> list[tuple[str, str, int]]:

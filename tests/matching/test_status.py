@@ -48,6 +48,7 @@ def status_of(*sentences: str, vague: bool = False, targets: tuple[Target, ...] 
         pytest.param("三级医疗服务体系初步建立", "progress", id="initially-set-up"),
         pytest.param("《方案》已形成征求意见稿,拟于2023年上半年提请印发", "progress", id="to-be-issued-later"),
         pytest.param("受疫情影响,实地试点工作延至2023年开展", "failed", id="postponed"),
+        pytest.param("迁址改造项目完成方案设计,计划2023年建成使用", "progress", id="completion-date-ahead"),
         pytest.param("小微企业融资难融资贵问题尚未有效缓解", "progress", id="not-yet-effectively"),
         pytest.param("老旧小区改造尚未全面完成", "progress", id="not-yet-fully"),
         pytest.param("村委会职责任务清单尚未制定出台,村级组织权责边界缺乏统一规范", "failed", id="organisation-noun"),
