@@ -73,3 +73,11 @@ def test_preload_and_a_first_encode_load_the_model_once():
 
     assert vectors.shape == (2, 512)
     assert embedding._load.cache_info().misses == 1
+
+
+def test_a_cache_location_that_cannot_be_created_still_gives_a_tokenizer(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("MATCH_CACHE_DIR", str(blocker / "cache"))
+
+    assert _ids(embedding._tokenizer()) == _ids(UsePureTokenizer(str(SP_MODEL)))

@@ -206,3 +206,11 @@ def test_chance_spellings_are_not_abbreviations(short_side, other_side):
 
 def test_an_abbreviation_is_not_spelled_across_punctuation():
     assert _expansions("全市城乡低保标准提高", "最低，保障标准") == {}
+
+
+def test_abbreviations_of_empty_or_textless_input_are_none():
+    from commitments.matching.terms import abbreviation_expansions
+
+    assert abbreviation_expansions([], [], []) == {}
+    assert abbreviation_expansions([()], [""], [()]) == {}
+    assert _expansions("低保", "") == {}
