@@ -354,7 +354,7 @@ def cold_child(plan: str, review: str, year: int, *, use_embeddings: bool) -> No
     if use_embeddings:
         from commitments.matching import embedding
 
-        embedding.preload()  # as `match_files` and the worker do
+        embedding.preload()  # as `match_files` does
     timing = run_pair(Path(plan), Path(review), year, use_embeddings=use_embeddings)
     print(
         json.dumps(
