@@ -174,8 +174,14 @@ def commitments_match_for_report(*, report: Report) -> MatchOutcome | None:
         return None if failed else MatchOutcome()
     total = MatchOutcome()
     for year in years:
+        # A run row here too, so the runs list shows what an import matched in eager mode (the demo).
+        run = matching_run_create(bureau=report.bureau, year=year, trigger=MatchingRun.Trigger.IMPORT)
         try:
-            outcome = commitments_match(bureau=report.bureau, year=year)
+            outcome = commitments_match(bureau=report.bureau, year=year, run=run)
+        except ScopeBusy as busy:
+            # The run stays queued: the periodic check (or `rematch`) does it once the scope is free.
+            MatchingRun.objects.filter(pk=run.pk).update(error=f"{busy}，稍后重做")
+            return None
         except Exception:
             logger.exception("matching after the import of report %s failed (plan year %s)", report.pk, year)
             return None

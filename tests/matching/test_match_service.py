@@ -172,6 +172,31 @@ def test_an_engine_crash_during_import_does_not_fail_the_import(seed, devset_dir
     assert outcome.status == "imported"
     assert "匹配出错" in outcome.reason
     assert not Assessment.objects.exists()
+    failed = MatchingRun.objects.get(trigger=MatchingRun.Trigger.IMPORT, state=MatchingRun.State.FAILED)
+    assert failed.scope_year == 2022 and "ZeroDivisionError" in failed.error
+
+
+def test_an_import_without_a_broker_is_listed_as_a_done_run(zhongshan_pair):
+    plan, _ = zhongshan_pair
+
+    run = MatchingRun.objects.get(trigger=MatchingRun.Trigger.IMPORT, scope_year=2022, changed__gt=0)
+
+    count = plan_commitments(plan).count()
+    assert (run.state, run.total, run.done, run.changed) == (MatchingRun.State.DONE, count, count, count)
+    assert run.scope_bureau == plan.bureau and run.engine_version == MATCH_ENGINE_VERSION
+
+
+def test_an_import_while_its_scope_is_being_matched_leaves_a_queued_run(seed, devset_dir):
+    plan = report_import(path=seed("001")).report
+    MatchingRun.objects.create(
+        scope_bureau=plan.bureau, scope_year=2022, state=MatchingRun.State.RUNNING, heartbeat_at=timezone.now()
+    )
+
+    outcome = report_import(path=devset_dir / "zhongshan_2022_review.synthetic.txt", bureau_name="中山市民政局")
+
+    assert outcome.status == "imported" and "匹配出错" in outcome.reason
+    waiting = MatchingRun.objects.get(trigger=MatchingRun.Trigger.IMPORT, state=MatchingRun.State.QUEUED)
+    assert "正在进行" in waiting.error and waiting.enqueued_at is None
 
 
 def test_a_run_reports_its_progress(zhongshan_pair):
