@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-ENGINE_VERSION = "extract-0.1"
+ENGINE_VERSION = "extract-0.2"
 
 
 @dataclass(frozen=True)

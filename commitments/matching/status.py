@@ -276,9 +276,15 @@ def _bigrams(text: str) -> set[str]:
 INPUT_RE = re.compile(r"投资|资金|投入|拨付|支出")
 
 
+# A figure summed over several years ("五年共投资6.2亿元") says nothing about one year's target.
+SPAN_SUBJECT_RE = re.compile(r"[两三四五]年|累计|以来|期间")
+
+
 def _comparable(target: Target, reported: Target, sentence: str) -> bool:
     """Same unit, and the figures are about the same thing (their subjects share words)."""
     if not _same_unit(target, reported):
+        return False
+    if SPAN_SUBJECT_RE.search(reported.subject) and not SPAN_SUBJECT_RE.search(target.subject):
         return False
     if bool(INPUT_RE.search(target.subject)) != bool(INPUT_RE.search(reported.subject)):
         return False
@@ -286,6 +292,12 @@ def _comparable(target: Target, reported: Target, sentence: str) -> bool:
     if not planned:
         return True
     return bool(planned & _bigrams(reported.subject)) or bool(planned & _bigrams(sentence[:60]))
+
+
+def _agreement(planned: set[str], reported: set[str]) -> float:
+    """Dice overlap of two subjects: of 高速公路6000多公里 and 农村公路30多万公里, the plan's
+    新建改建农村公路 agrees with the second, though it shares more words (新建改建) with the first."""
+    return 2 * len(planned & reported) / (len(planned) + len(reported)) if planned or reported else 0.0
 
 
 def check_targets(targets: tuple[Target, ...], evidence: list[Evidence]) -> list[TargetCheck]:
@@ -298,7 +310,7 @@ def check_targets(targets: tuple[Target, ...], evidence: list[Evidence]) -> list
             growth = [k for k in candidates if is_growth(reported[k][0])]
             candidates = growth or candidates
         planned = _bigrams(target.subject)
-        options += [(len(planned & _bigrams(reported[k][0].subject)), i, k) for k in candidates]
+        options += [(_agreement(planned, _bigrams(reported[k][0].subject)), i, k) for k in candidates]
     # One reported figure answers one planned figure: "调查失业率5%左右" is the answer to the
     # 调查失业率 target, not also to the 登记失业率 one beside it. Best subject agreement first.
     chosen: dict[int, int] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-MATCH_ENGINE_VERSION = "match-0.7"
+MATCH_ENGINE_VERSION = "match-0.8"
 
 STATUSES = ("fulfilled", "partial", "not_fulfilled", "no_evidence", "unverifiable")
 STATUS_LABELS = {

@@ -26,7 +26,9 @@ SUFFIX = r"(?P<post>以上|以下|以内|左右|之内|内|上下|多)?"
 
 TARGET_RE = re.compile(
     PREFIX
-    + rf"(?:百分之(?P<cnpct>{CN_NUM})|(?P<num>{NUM})(?:[%％]?\s*(?:-|－|—|~|～|至|到)\s*(?P<num2>{NUM}))?(?P<scale>{SCALE})"
+    + rf"(?:百分之(?P<cnpct>{CN_NUM})|(?P<num>{NUM})(?:[%％]?\s*(?:-|－|—|~|～|至|到)\s*(?P<num2>{NUM}))?"
+    # "30多万公里", "6000多公里", "200余家": more than the figure, said between number and unit.
+    + rf"(?P<more>[多余](?=[万亿]|{UNITS}))?(?P<scale>{SCALE})(?P<more2>[多余](?={UNITS}))?"
     + rf"|(?P<cnnum>{CN_NUM}))"
     + rf"\s*(?P<unit>%|％|‰|{UNITS})?"
     + SUFFIX
@@ -150,6 +152,8 @@ def _target_from(match: re.Match[str], sentence: str) -> Target | None:
     comparator = _SUFFIX_COMPARATORS.get(match.group("post") or "", "") or _COMPARATORS.get(
         match.group("pre") or "", "="
     )
+    if match.group("more") or match.group("more2"):
+        comparator = ">"
     value_high = None
     if match.group("num2"):
         value_high = float(match.group("num2").replace(",", "")) * _scale(match.group("scale") or "")

@@ -253,6 +253,25 @@ def test_one_reported_figure_answers_one_planned_figure():
     assert "4.5%" not in reason  # the registered rate is not in the review: not compared with the survey rate
 
 
+def test_a_figure_answers_the_target_whose_subject_it_names():
+    planned = tuple(parse_targets("新建改建农村公路20万公里"))
+
+    status, _, reason = status_of(
+        "新增高速铁路运营里程4100公里，新建改建高速公路6000多公里、农村公路30多万公里", targets=planned
+    )
+
+    assert status == "fulfilled", reason
+    assert "30多万公里" in reason
+
+
+def test_a_figure_summed_over_years_is_not_compared_with_a_years_target():
+    planned = tuple(parse_targets("全年投资1.6亿元"))
+
+    status, _, reason = status_of("五年共投资6.2亿元，实施了“菜篮子”工程", targets=planned)
+
+    assert "目标" not in reason  # no comparison of 1.6亿元 with the five years' 6.2亿元
+
+
 @pytest.mark.parametrize(
     "sentence",
     [
