@@ -349,8 +349,17 @@ def action_reports(commitments, units, *, corpus=(), abbreviations=None) -> list
     best = recall.argmax(axis=1)
     for k, row in enumerate(owners):
         j = int(best[k])
-        reports[row].append(units[j].text if recall[k, j] >= ACTION_COVER else None)
+        reports[row].append(_clauses_about(texts[k], units[j].text) if recall[k, j] >= ACTION_COVER else None)
     return reports
+
+
+def _clauses_about(action: str, sentence: str) -> str:
+    """The comma-clauses of `sentence` that share words with `action`: its status words are read
+    there, not in a clause about something else ("…功能日益完善，…纪念园二期工程启动实施")."""
+    wanted = set(char_bigrams(action))
+    pieces = [p for p in ACTION_SPLIT_RE.split(sentence) if p.strip()]
+    about = [p for p in pieces if wanted & set(char_bigrams(p))]
+    return "，".join(about) if about and len(about) < len(pieces) else sentence
 
 
 def _shared_terms(commitments, units, total, abbreviations) -> dict[tuple[int, int], tuple[str, ...]]:

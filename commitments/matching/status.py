@@ -16,8 +16,8 @@ from commitments.matching.types import STATUS_LABELS, Evidence
 from commitments.nlp.targets import parse_targets
 
 
-@registry.misc("commitments.status_cues.v1")
-def status_cues_v1() -> dict[str, list[str]]:
+@registry.misc("commitments.status_cues.v2")
+def status_cues_v2() -> dict[str, list[str]]:
     return {
         # The review says it did not happen (or not in time).
         "failed": [
@@ -95,6 +95,14 @@ def status_cues_v1() -> dict[str, list[str]]:
             "方案设计",
             "一期",
             "首批",
+            # A problem the review says persists ("形式主义、官僚主义仍然突出"): not fully achieved.
+            "仍然突出",
+            "依然突出",
+            "仍较突出",
+            "仍然存在",
+            "依然存在",
+            "仍然较多",
+            "依然较多",
         ],
         # Done: the default reading of a review sentence that reports an action.
         "done": [
@@ -135,7 +143,7 @@ def status_cues_v1() -> dict[str, list[str]]:
     }
 
 
-CUES = status_cues_v1()
+CUES = status_cues_v2()
 FAILED_RE = re.compile("|".join(map(re.escape, CUES["failed"])))
 PROGRESS_RE = re.compile("|".join(map(re.escape, CUES["progress"])))
 DONE_RE = re.compile("|".join(map(re.escape, CUES["done"])))

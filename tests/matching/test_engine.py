@@ -151,3 +151,21 @@ def test_an_abbreviation_in_the_review_finds_the_plan_phrase_it_shortens():
 
     assert "低保" in result.evidence[0].text
     assert "低保" in result.evidence[0].shared_terms  # highlighted for the analyst
+
+
+def test_a_sub_action_is_judged_by_the_clause_that_reports_it_not_by_its_neighbours():
+    from commitments.extraction import CommitmentSpan, SectionSpan
+
+    text = "集中对胜利大街等7条主干道路进行综合改造，进一步完善城市功能，提升城市形象"
+    commitment = CommitmentSpan(text=text, start=0, end=len(text), section_index=0)
+    review = (
+        "一、2022年工作总结\n胜利大街等7条主干道路综合改造全部完工。"
+        "旅游景区基础设施和城市功能日益完善，纪念园二期工程启动实施。城市形象和品位显著提升。"
+    )
+    sections = [
+        SectionSpan(kind="review", year=2022, period="", heading="一、2022年工作总结", start=0, end=len(review))
+    ]
+
+    (result,) = match_commitments([commitment], review, sections, use_embeddings=False)
+
+    assert result.status == "fulfilled", result.reason  # 启动 is about the 纪念园, not the city's functions

@@ -163,6 +163,13 @@ def test_a_problem_not_fully_resolved_is_partial_not_failed():
     assert "尚未" in reason
 
 
+@pytest.mark.parametrize("sentence", ["形式主义、官僚主义仍然突出", "占道经营等问题依然存在"])
+def test_a_problem_the_review_says_persists_is_partial(sentence):
+    status, _, reason = status_of(sentence)
+
+    assert status == "partial", reason
+
+
 def test_no_evidence_is_no_evidence():
     status, confidence, reason = propose_status(vague=False, targets=(), evidence=[])
 
