@@ -16,7 +16,7 @@ import numpy as np
 
 from commitments.extraction import CommitmentSpan, SectionSpan
 from commitments.matching import embedding
-from commitments.matching.status import last_cue, propose_status
+from commitments.matching.status import last_cue, propose_status, subjects_agree
 from commitments.matching.terms import (
     Rarity,
     abbreviation_expansions,
@@ -117,17 +117,10 @@ def _outcome_part(text: str) -> float:
     return 0.5 if cue[0] == "progress" else 1.0
 
 
-def _target_part(commitment: CommitmentSpan, unit_figures, unit_terms: set[str]) -> float:
-    if not commitment.targets or not unit_figures:
-        return 0.0
-    best = 0.0
-    for target in commitment.targets:
-        for figure in unit_figures:
-            if figure.unit != target.unit:
-                continue
-            subject = set(content_terms(target.subject)) if target.subject else set()
-            best = max(best, 1.0 if subject & unit_terms else 0.5)
-    return best
+def _target_part(commitment: CommitmentSpan, unit_figures) -> float:
+    """1 when the sentence reports a figure of what a target measures. Any figure in the same unit
+    is not enough: every sentence of a review has a percentage."""
+    return float(any(subjects_agree(t, f) for t in commitment.targets for f in unit_figures))
 
 
 def match_commitments(
@@ -250,11 +243,10 @@ def score_parts(
 
     targets = np.zeros((n, m), dtype=np.float32)
     unit_figures = [parse_targets(u.text) for u in units]
-    unit_term_sets = [set(t) for t in unit_terms]
     for i, commitment in enumerate(commitments):
         if commitment.targets:
             for j in range(m):
-                targets[i, j] = _target_part(commitment, unit_figures[j], unit_term_sets[j])
+                targets[i, j] = _target_part(commitment, unit_figures[j])
     parts["target"] = targets
 
     topic_terms = [content_terms(" ".join(c.topic_path)) for c in commitments]

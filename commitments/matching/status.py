@@ -296,10 +296,20 @@ def _comparable(target: Target, reported: Target, sentence: str) -> bool:
         return False
     if bool(INPUT_RE.search(target.subject)) != bool(INPUT_RE.search(reported.subject)):
         return False
-    planned = _bigrams(target.subject) - {"全市", "全县", "全区", "年内", "全年", "力争"}
+    planned = _subject_grams(target)
     if not planned:
         return True
     return bool(planned & _bigrams(reported.subject)) or bool(planned & _bigrams(sentence[:60]))
+
+
+def _subject_grams(target: Target) -> set[str]:
+    return _bigrams(target.subject) - {"全市", "全县", "全区", "年内", "全年", "力争"}
+
+
+def subjects_agree(target: Target, figure: Target) -> bool:
+    """The figure measures what the target does: same unit, and the words just before the two
+    figures share a word (护理型床位占比 / 护理型床位), not merely any word of the sentence."""
+    return _same_unit(target, figure) and bool(_subject_grams(target) & _bigrams(figure.subject))
 
 
 def _agreement(planned: set[str], reported: set[str]) -> float:

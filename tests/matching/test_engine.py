@@ -169,3 +169,23 @@ def test_a_sub_action_is_judged_by_the_clause_that_reports_it_not_by_its_neighbo
     (result,) = match_commitments([commitment], review, sections, use_embeddings=False)
 
     assert result.status == "fulfilled", result.reason  # 启动 is about the 纪念园, not the city's functions
+
+
+def test_a_figure_about_something_else_earns_no_target_part():
+    from commitments.extraction import CommitmentSpan, SectionSpan
+    from commitments.nlp.targets import parse_targets
+
+    text = "降低电网环节收费，一般工商业电价平均降低10%"
+    commitment = CommitmentSpan(text=text, start=0, end=len(text), section_index=0, targets=tuple(parse_targets(text)))
+    review = (
+        "一、2022年工作总结\n服务业对经济增长贡献率接近60%，高技术产业增速明显快于一般工业。一般工商业电价平均降低10%。"
+    )
+    sections = [
+        SectionSpan(kind="review", year=2022, period="", heading="一、2022年工作总结", start=0, end=len(review))
+    ]
+
+    (result,) = match_commitments([commitment], review, sections, use_embeddings=False)
+
+    parts = {e.text: e.parts["target"] for e in result.evidence}
+    assert parts["一般工商业电价平均降低10%"] > 0
+    assert parts["服务业对经济增长贡献率接近60%，高技术产业增速明显快于一般工业"] == 0
