@@ -243,9 +243,10 @@ def score_parts(
 
     targets = np.zeros((n, m), dtype=np.float32)
     unit_figures = [parse_targets(u.text) for u in units]
+    with_figures = [j for j in range(m) if unit_figures[j]]
     for i, commitment in enumerate(commitments):
         if commitment.targets:
-            for j in range(m):
+            for j in with_figures:
                 targets[i, j] = _target_part(commitment, unit_figures[j])
     parts["target"] = targets
 

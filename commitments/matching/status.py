@@ -6,6 +6,7 @@ bare completion verb, and a reported figure compared with the plan's target outw
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -275,9 +276,10 @@ def _same_unit(a: Target, b: Target) -> bool:
     return a.unit == b.unit or {a.unit, b.unit} <= {"人", "人次", "万人次"}
 
 
-def _bigrams(text: str) -> set[str]:
+@functools.lru_cache(maxsize=20_000)
+def _bigrams(text: str) -> frozenset[str]:
     han = "".join(ch for ch in text if "\u4e00" <= ch <= "\u9fff")
-    return {han[i : i + 2] for i in range(len(han) - 1)}
+    return frozenset(han[i : i + 2] for i in range(len(han) - 1))
 
 
 # Words that say a figure is money spent, not the thing achieved: compared only with money spent.
