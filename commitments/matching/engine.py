@@ -16,7 +16,7 @@ import numpy as np
 
 from commitments.extraction import CommitmentSpan, SectionSpan
 from commitments.matching import embedding
-from commitments.matching.status import last_cue, propose_status, subjects_agree
+from commitments.matching.status import last_cue, measure_key, propose_status
 from commitments.matching.terms import (
     Rarity,
     abbreviation_expansions,
@@ -115,12 +115,6 @@ def _outcome_part(text: str) -> float:
     if cue is None:
         return 0.0
     return 0.5 if cue[0] == "progress" else 1.0
-
-
-def _target_part(commitment: CommitmentSpan, unit_figures) -> float:
-    """1 when the sentence reports a figure of what a target measures. Any figure in the same unit
-    is not enough: every sentence of a review has a percentage."""
-    return float(any(subjects_agree(t, f) for t in commitment.targets for f in unit_figures))
 
 
 def match_commitments(
@@ -241,13 +235,15 @@ def score_parts(
                 documents[i, j] = _document_part(commitment.documents, unit_docs[j], unit.text)
     parts["document"] = documents
 
+    # 1 where the unit reports a figure of what one of the commitment's targets measures. Any figure
+    # in the same unit is not enough: nearly every sentence of a review has a percentage.
     targets = np.zeros((n, m), dtype=np.float32)
-    unit_figures = [parse_targets(u.text) for u in units]
-    with_figures = [j for j in range(m) if unit_figures[j]]
+    measured = [(j, [measure_key(f) for f in parse_targets(u.text)]) for j, u in enumerate(units)]
+    measured = [(j, keys) for j, keys in measured if keys]
     for i, commitment in enumerate(commitments):
-        if commitment.targets:
-            for j in with_figures:
-                targets[i, j] = _target_part(commitment, unit_figures[j])
+        planned = [measure_key(t, planned=True) for t in commitment.targets]
+        for j, keys in measured if planned else ():
+            targets[i, j] = any(u == fu and g & fg for u, g in planned for fu, fg in keys)
     parts["target"] = targets
 
     topic_terms = [content_terms(" ".join(c.topic_path)) for c in commitments]

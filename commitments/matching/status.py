@@ -272,8 +272,11 @@ def compare_target(target: Target, reported: Target) -> str:
     return "near" if ratio >= 0.95 else "missed"
 
 
+PERSON_UNITS = frozenset({"人", "人次", "万人次"})
+
+
 def _same_unit(a: Target, b: Target) -> bool:
-    return a.unit == b.unit or {a.unit, b.unit} <= {"人", "人次", "万人次"}
+    return a.unit == b.unit or {a.unit, b.unit} <= PERSON_UNITS
 
 
 @functools.lru_cache(maxsize=20_000)
@@ -308,10 +311,11 @@ def _subject_grams(target: Target) -> set[str]:
     return _bigrams(target.subject) - {"全市", "全县", "全区", "年内", "全年", "力争"}
 
 
-def subjects_agree(target: Target, figure: Target) -> bool:
-    """The figure measures what the target does: same unit, and the words just before the two
-    figures share a word (护理型床位占比 / 护理型床位), not merely any word of the sentence."""
-    return _same_unit(target, figure) and bool(_subject_grams(target) & _bigrams(figure.subject))
+def measure_key(figure: Target, *, planned: bool = False) -> tuple[str, frozenset[str]]:
+    """(unit class, subject bigrams): a reported figure measures what a target does when the unit
+    classes are equal and the bigrams meet (护理型床位占比 / 护理型床位), whatever else the sentence says."""
+    unit = "人" if figure.unit in PERSON_UNITS else figure.unit
+    return unit, (_subject_grams(figure) if planned else _bigrams(figure.subject))
 
 
 def _agreement(planned: set[str], reported: set[str]) -> float:
