@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from commitments.extraction import SectionSpan
 from commitments.ingest.headings import heading_level
+from commitments.ingest.wrapping import goes_on, indented, wrap_width
 
 REVIEW_RE = re.compile(
     r"回顾|总结|工作情况|开展情况|完成情况|进展情况|执行情况|成绩|成效|成果|取得的|主要工作|工作亮点|所做的工作"
@@ -98,8 +99,12 @@ def _lines(text: str):
 
 def _candidates(text: str) -> list[HeadingCandidate]:
     found: list[HeadingCandidate] = []
+    width = wrap_width(text.split("\n"))
+    previous = ""
     for line_start, line in _lines(text):
         stripped = line.lstrip(_WS)
+        continued = goes_on(previous, width, next_indented=indented(line))  # a wrapped paragraph going on
+        previous = line
         if not stripped:
             continue
         start = line_start + len(line) - len(stripped)
@@ -111,7 +116,7 @@ def _candidates(text: str) -> list[HeadingCandidate]:
             ]
         for pos in positions:
             candidate = _candidate_at(text, pos, line_start + len(line), inline=pos != start)
-            if candidate:
+            if candidate and not (continued and candidate.level == 0):
                 found.append(candidate)
     return found
 

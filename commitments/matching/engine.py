@@ -11,10 +11,12 @@ import os
 import re
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 
 import numpy as np
 
 from commitments.extraction import CommitmentSpan, SectionSpan
+from commitments.ingest.wrapping import unwrap
 from commitments.matching import embedding
 from commitments.matching.status import last_cue, measure_key, propose_status
 from commitments.matching.terms import (
@@ -135,6 +137,12 @@ def match_commitments(
             for c in commitments
         ]
     use_embeddings = embedding.embeddings_enabled() if use_embeddings is None else use_embeddings
+    # Scored on their text with the layout's line breaks taken out (a PDF's 28-character lines cut
+    # words and figures in two); shown and stored as they stand in the report.
+    shown = units
+    units = [_unwrapped(u) for u in units]
+    commitments = [_unwrapped(c) for c in commitments]
+    corpus = [unwrap(text) for text in corpus]
     # The embedding runs in numpy outside the GIL: start it first, and the lexical parts, which
     # are Python, are computed on the other core meanwhile.
     similarity = _background().submit(semantic_similarity, commitments, units) if use_embeddings else None
@@ -159,8 +167,8 @@ def match_commitments(
         evidence = [
             Evidence(
                 text=units[j].text,
-                start=units[j].start,
-                end=units[j].end,
+                start=shown[j].start,
+                end=shown[j].end,
                 section_index=units[j].section_index,
                 score=float(total[row, j]),
                 parts={name: float(weights[name] * values[row, j]) for name, values in parts.items()},
@@ -175,8 +183,16 @@ def match_commitments(
             evidence=evidence,
             action_units=actions[row],
         )
-        results.append(MatchResult(status, confidence, reason, tuple(evidence)))
+        as_shown = tuple(replace(ev, text=shown[j].text) for ev, j in zip(evidence, order, strict=True))
+        results.append(MatchResult(status, confidence, reason, as_shown))
     return results
+
+
+LAYOUT_BREAK_RE = re.compile(r"[ \t\u3000\xa0\r]*\n[ \t\u3000\xa0\r]*")
+
+
+def _unwrapped(span):
+    return replace(span, text=LAYOUT_BREAK_RE.sub("", span.text)) if "\n" in span.text else span
 
 
 def score_parts(

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from commitments.extraction import SectionSpan
 from commitments.ingest.headings import lead_at
 from commitments.matching.types import ReviewUnit
-from commitments.nlp.extract import paragraph_chunks, section_body_start
+from commitments.nlp.extract import paragraph_chunks, report_wrap_width, section_body_start
 from commitments.nlp.pipeline import get_pipeline
 
 HAN_RE = re.compile(r"[\u4e00-\u9fff]")
@@ -21,10 +21,12 @@ def review_units(text: str, sections: Sequence[SectionSpan]) -> list[ReviewUnit]
     nlp = get_pipeline()
     layout = [nlp.get_pipe("report_structure"), nlp.get_pipe("clause_sentencizer")]
     units: list[ReviewUnit] = []
+    width = report_wrap_width(text)
     for index, section in enumerate(sections):
         topics: dict[int, str] = {}
         for start, end in paragraph_chunks(text, section_body_start(text, section), section.end):
             doc = nlp.make_doc(text[start:end])
+            doc._.wrap_width = width
             for component in layout:
                 doc = component(doc)
             headings = {h.start: h for h in doc._.headings}

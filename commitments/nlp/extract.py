@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from commitments.extraction import CommitmentSpan, SectionSpan
+from commitments.ingest.wrapping import SENTENCE_END, wrap_width
 from commitments.nlp.pipeline import get_pipeline
 
 CHUNK_CHARS = 20_000
@@ -20,14 +21,33 @@ def section_body_start(text: str, section: SectionSpan) -> int:
 
 
 def paragraph_chunks(text: str, start: int, end: int, size: int | None = None):
-    """(start, end) pieces of at most about `size` characters, cut only at line ends."""
+    """(start, end) pieces of at most about `size` characters, cut only at line ends, and at the end
+    of a sentence where one is in reach (a hard-wrapped line ends mid-sentence)."""
     size = size or CHUNK_CHARS
     while start < end:
-        cut = end if end - start <= size else text.rfind("\n", start, start + size) + 1
+        cut = end if end - start <= size else _sentence_line_end(text, start, start + size)
         if cut <= start:  # one enormous line: keep it whole
             cut = text.find("\n", start + size, end) + 1 or end
         yield start, cut
         start = cut
+
+
+def _sentence_line_end(text: str, start: int, limit: int) -> int:
+    """The last line end before `limit` that ends a sentence or a paragraph, if one is in the second
+    half of the piece; the last line end otherwise."""
+    last = text.rfind("\n", start, limit) + 1
+    pos, floor = last, start + (limit - start) // 2
+    while pos > max(start, floor):
+        line_start = text.rfind("\n", start, pos - 1) + 1
+        content = text[line_start : pos - 1].rstrip(" \t\u3000\xa0\r")
+        if not content or content[-1] in SENTENCE_END:
+            return pos
+        pos = line_start
+    return last
+
+
+def report_wrap_width(text: str) -> float | None:
+    return wrap_width(text.split("\n"))
 
 
 def extract_commitments(text: str, section: SectionSpan, *, section_index: int = 0) -> list[CommitmentSpan]:
@@ -36,8 +56,10 @@ def extract_commitments(text: str, section: SectionSpan, *, section_index: int =
     topics: dict[int, str] = {}
     # spaCy's tokenizer alignment grows faster than linearly with Doc length: read long sections
     # in paragraph-aligned chunks, carrying the open headings from one chunk to the next.
+    width = report_wrap_width(text)
     for start, end in paragraph_chunks(text, section_body_start(text, section), section.end):
         doc = nlp.make_doc(text[start:end])
+        doc._.wrap_width = width
         doc._.topics_in = topics
         for _, component in nlp.pipeline:
             doc = component(doc)

@@ -416,7 +416,9 @@ def test_it_reads_chinese_pdf_text_layer_page_by_page(tmp_path):
 
     assert unwrapped(result.text) == "".join(plan[:5])
     assert (result.format, result.encoding, result.title) == ("pdf", "", ZHONGSHAN_TITLE)
-    assert result.warnings == ()
+    # The PDF's printed lines are joined back into paragraphs, and the analyst is told.
+    assert len(result.warnings) == 1 and "已把折行合并为段落" in result.warnings[0]
+    assert set(result.text.split("\n")) - {""} <= set(plan[:5])  # whole paragraphs
 
 
 def test_it_takes_pdf_title_from_the_first_line_without_metadata_title(tmp_path):
@@ -451,7 +453,8 @@ def test_it_warns_about_pdf_pages_without_text(tmp_path):
 
     result = read_report(path)
 
-    assert result.warnings == ("第 2 页没有文本层（可能是扫描页），这些页的内容未能读取",)
+    assert result.warnings[0] == "第 2 页没有文本层（可能是扫描页），这些页的内容未能读取"
+    assert len(result.warnings) == 2 and "已把折行合并为段落" in result.warnings[1]
 
 
 # -- Choosing the reader ---------------------------------------------------------------------
@@ -477,7 +480,8 @@ def test_it_reads_a_pdf_saved_as_txt_and_says_so():
     result = read_report_bytes(data, filename="计划.txt")
 
     assert result.format == "pdf"
-    assert result.warnings == ("文件扩展名是 .txt，但内容是 PDF 格式，已按 PDF 读取",)
+    assert result.warnings[0] == "文件扩展名是 .txt，但内容是 PDF 格式，已按 PDF 读取"
+    assert len(result.warnings) == 2 and "已把折行合并为段落" in result.warnings[1]
 
 
 def test_it_reads_a_web_page_served_as_doc():

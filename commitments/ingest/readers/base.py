@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 from commitments.ingest.readers.metadata import find_published, guess_title, tidy_title
 from commitments.ingest.readers.traditional import looks_traditional, to_simplified
+from commitments.ingest.wrapping import unwrap, wrap_width
 
 TRADITIONAL_WARNING = "文本为繁体中文，已转换为简体"
+UNWRAPPED_WARNING = "文本按版面每行约 {width:g} 字折行（常见于 PDF），已把折行合并为段落"
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,12 @@ def build_result(
     if not text.strip():
         raise ReportReadError(empty_reason)
     warnings = list(warnings)
+    # A report printed at a fixed width (a PDF's text layer, a page saved as text) is stored with its
+    # paragraphs whole, so that a word, a figure or "一是" is never cut by a line end downstream.
+    width = wrap_width(text.split("\n"))
+    if width is not None:
+        text = unwrap(text)
+        warnings.append(UNWRAPPED_WARNING.format(width=width))
     title = tidy_title(title)
     if looks_traditional(text):
         text = to_simplified(text)

@@ -17,10 +17,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from commitments.ingest.headings import heading_level, lead_at
+from commitments.ingest.wrapping import goes_on, indented, wrap_width
 
-SENTENCE_END = "。；;！!？?"
-BREAK_AFTER = SENTENCE_END + "：:”」』)）"
-WRAP_MIN_LINE = 50  # a line this long that stops mid-sentence was wrapped, not ended
 # "强调以下几点: 一是…": a list that starts inside a paragraph, after a colon.
 INLINE_LIST_RE = re.compile(
     r"[：:][ \t\u3000]*(?=[一二三四五六七八九十]{1,3}是|第[一二三四五六七八九十]{1,3}[，,、]|[（(][一二三四五六七八九十\d]{1,3}[）)])"
@@ -44,29 +42,31 @@ if not Doc.has_extension("headings"):
     Doc.set_extension("headings", default=None)
 if not Doc.has_extension("skipped_chars"):
     Doc.set_extension("skipped_chars", default=None)
+if not Doc.has_extension("wrap_width"):
+    Doc.set_extension("wrap_width", default=None)  # of the whole report, when the Doc is a piece of it
 
 
-def analyse_layout(text: str) -> tuple[list[int], list[Heading], list[tuple[int, int]]]:
-    """Paragraph start offsets, headings, and page-number artifacts to skip."""
+def analyse_layout(text: str, width: float | None = None) -> tuple[list[int], list[Heading], list[tuple[int, int]]]:
+    """Paragraph start offsets, headings, and page-number artifacts to skip.
+
+    `width`: the width the report was hard-wrapped at (see ingest.wrapping), when `text` is only a
+    piece of it; measured on `text` otherwise.
+    """
     paragraph_starts: list[int] = []
     headings: list[Heading] = []
     skipped: list[tuple[int, int]] = []
     previous_line = ""
     pos = 0
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    width = width if width is not None else wrap_width(lines)
+    for line in lines:
         content = line.strip(_WS)
         start = pos + len(line) - len(line.lstrip(_WS))
         pos += len(line) + 1
         if not content:
-            if previous_line:
-                previous_line = "\u3002"  # an empty line ends a paragraph
+            previous_line = ""  # an empty line ends a paragraph
             continue
-        wrapped = (
-            previous_line
-            and previous_line[-1] not in BREAK_AFTER
-            and len(previous_line) >= WRAP_MIN_LINE
-            and not _starts_heading(text, start)
-        )
+        wrapped = goes_on(previous_line, width, next_indented=indented(line)) and not _starts_heading(text, start)
         if wrapped:
             artifact = PAGE_NUMBER_RE.match(text, start)
             if artifact:
@@ -76,7 +76,7 @@ def analyse_layout(text: str) -> tuple[list[int], list[Heading], list[tuple[int,
             heading = heading_at(text, start, start + len(content))
             if heading:
                 headings.append(heading)
-        previous_line = content
+        previous_line = line
     return paragraph_starts, headings, skipped
 
 
@@ -107,7 +107,7 @@ class ReportStructure:
         self.name = name
 
     def __call__(self, doc: Doc) -> Doc:
-        paragraph_starts, headings, skipped = analyse_layout(doc.text)
+        paragraph_starts, headings, skipped = analyse_layout(doc.text, doc._.wrap_width)
         doc._.paragraph_starts = paragraph_starts
         doc._.headings = headings
         doc._.skipped_chars = skipped
