@@ -27,7 +27,14 @@ STRONG_TAIL_RE = re.compile(
     r"(?:工作)?(?:回顾|总结|情况|成绩|成效|计划|打算|安排|思路|要点|任务|要求|政策取向|建议|部署|问题|不足)"
     r"[:：。]?$"
 )
-YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+# "2022年", and in formal titles "二〇二二年" / "二零二二年".
+CN_DIGITS = "〇○零OＯ一二三四五六七八九"
+YEAR_RE = re.compile(rf"(?<!\d)((?:19|20)\d{{2}}|一九[{CN_DIGITS}]{{2}}|二[〇○零OＯ][{CN_DIGITS}]{{2}})\s*年")
+_CN_DIGIT_VALUE = {
+    ch: str(i)
+    for i, group in enumerate(["〇○零OＯ", "一", "二", "三", "四", "五", "六", "七", "八", "九"])
+    for ch in group
+}
 PERIOD_RE = re.compile(
     r"上半年|下半年|前三季度|第[一二三四1-4]季度|[一二三四]季度|下一阶段|下阶段|下一步|十[一二三四五六七八九]五"
 )
@@ -87,7 +94,7 @@ def _period_of(heading: str) -> str:
 
 
 def _years_of(heading: str) -> list[int]:
-    return [int(y) for y in YEAR_RE.findall(heading)]
+    return [int("".join(_CN_DIGIT_VALUE.get(ch, ch) for ch in y)) for y in YEAR_RE.findall(heading)]
 
 
 def _lines(text: str):
@@ -147,6 +154,8 @@ def _candidate_at(text: str, pos: int, line_end: int, *, inline: bool) -> Headin
     years = _years_of(heading)
     if level == 0 and not is_title and not (years or _period_of(heading) or STRONG_TAIL_RE.search(heading)):
         return None
+    if level == 0 and not years and not _period_of(heading) and heading.endswith("。"):
+        return None  # a one-sentence paragraph ("圆满完成全年各项工作任务。"), not a heading
     if inline and not (years or _period_of(heading)):
         return None
     return HeadingCandidate(

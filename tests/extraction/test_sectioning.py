@@ -103,3 +103,16 @@ def test_text_without_chinese_has_no_sections():
     sections, _, warnings = split_sections("1234 5678 abc")
     assert sections == []
     assert warnings
+
+
+def test_years_in_chinese_numerals_are_read():
+    for zero in "〇零":
+        text = f"二{zero}二一年工作总结\n全年新建社区养老服务站20个。\n二{zero}二二年工作计划\n新建社区养老服务站30个。"
+        found, _, _ = parts(text)
+        assert found == [("review", 2021, ""), ("plan", 2022, "")]
+
+
+def test_a_one_sentence_paragraph_ending_in_a_task_word_is_not_a_heading():
+    text = "2021年工作总结\n全年新建社区养老服务站20个。\n圆满完成全年各项工作任务。\n2022年工作计划\n新建社区养老服务站30个。"
+    found, _, _ = parts(text)
+    assert found == [("review", 2021, ""), ("plan", 2022, "")]
