@@ -14,17 +14,20 @@ from commitments.ingest.headings import heading_level
 from commitments.ingest.wrapping import goes_on, indented, wrap_width
 
 REVIEW_RE = re.compile(
-    r"回顾|总结|工作情况|开展情况|完成情况|进展情况|执行情况|成绩|成效|成果|取得的|主要工作|工作亮点|所做的工作"
+    r"回顾|总结|工作情况|开展情况|完成情况|进展情况|执行情况|成绩|成效|成果|取得的|主要工作|工作亮点|所做的工作|"
+    r"工作进展|主要做法"
 )
 PLAN_RE = re.compile(
     r"计划|打算|安排|思路|下一阶段|下一步|下半年工作|今后|工作要点|重点工作|主要任务|目标和任务|目标任务|"
-    r"总体要求|政策取向|建议|部署|重点任务|工作任务|工作措施|努力方向|展望"
+    r"总体要求|政策取向|建议|部署|重点任务|工作任务|工作措施|努力方向|展望|工作谋划|工作设想|"
+    r"工作目标(?!完成|实现|情况|进展)"
 )
 OTHER_RE = re.compile(r"问题|不足|差距|短板|困难和挑战|形势")
 # Headings that name a programme rather than a part of the report ("一、完善养老服务计划") are told
 # apart by the marker standing at the heading's end, after the period words.
 STRONG_TAIL_RE = re.compile(
-    r"(?:工作)?(?:回顾|总结|情况|成绩|成效|计划|打算|安排|思路|要点|任务|要求|政策取向|建议|部署|问题|不足)"
+    r"(?:工作)?(?:回顾|总结|情况|成绩|成效|计划|打算|安排|思路|要点|任务|要求|政策取向|建议|部署|问题|不足|"
+    r"谋划|设想|目标|进展|做法)"
     r"[:：。]?$"
 )
 # "2022年", and in formal titles "二〇二二年" / "二零二二年".

@@ -116,3 +116,15 @@ def test_a_one_sentence_paragraph_ending_in_a_task_word_is_not_a_heading():
     text = "2021年工作总结\n全年新建社区养老服务站20个。\n圆满完成全年各项工作任务。\n2022年工作计划\n新建社区养老服务站30个。"
     found, _, _ = parts(text)
     assert found == [("review", 2021, ""), ("plan", 2022, "")]
+
+
+def test_more_ways_of_naming_the_parts():
+    named = {
+        "二、2023年工作目标": "plan",
+        "三、2023年工作谋划": "plan",
+        "三、2023年工作设想": "plan",
+        "一、2022年主要做法": "review",
+        "一、2022年工作进展": "review",
+        "一、2022年工作目标完成情况": "review",
+    }
+    assert {heading: classify_heading(heading)[0] for heading in named} == named
