@@ -174,6 +174,7 @@ def match_commitments(
                 parts={name: float(weights[name] * values[row, j]) for name, values in parts.items()},
                 shared_terms=shared.get((row, int(j)), ()),
                 figures=tuple(t.text for t in parse_targets(units[j].text)) if commitment.targets else (),
+                problem=units[j].problem,
             )
             for j in order
         ]

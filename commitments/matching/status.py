@@ -419,6 +419,10 @@ def propose_status(
     if best_cue and best_cue[0] == "progress" and done_nearby:
         best_cue = next(cues[ev.text] for ev in support if cues.get(ev.text) and cues[ev.text][0] == "done")
         progress = [(t, w) for t, w in progress if t != best.text]  # started, then done: done
+    admitted = [ev for ev in support if ev.problem]
+    if admitted and outcomes != {"met"}:
+        # The review names a problem about it among its closest sentences: not fully achieved.
+        return answer("partial", 0.45, f"回顾在问题部分提到“{_short(admitted[0].text)}”")
     if progress and (best_cue is None or best_cue[0] == "progress" or len(action_units) > 1):
         text, word = progress[0]
         return answer("partial", 0.5, f"回顾只说到进展（“{word}”）：“{_short(text)}”")

@@ -37,6 +37,7 @@ class ReviewUnit:
     end: int
     section_index: int
     topic_path: tuple[str, ...] = ()
+    problem: bool = False  # in the review's account of its problems ("要清醒看到…问题和挑战。…")
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Evidence:
     parts: dict[str, float]  # named contributions; they add up to `score`
     shared_terms: tuple[str, ...] = ()  # for highlighting
     figures: tuple[str, ...] = ()  # reported figures compared with the commitment's targets
+    problem: bool = False  # a problem the review admits, not a result it reports
 
     def as_dict(self) -> dict:
         return {

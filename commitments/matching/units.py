@@ -12,6 +12,12 @@ from commitments.nlp.extract import paragraph_chunks, report_wrap_width, section
 from commitments.nlp.pipeline import get_pipeline
 
 HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+# The sentence that opens a review's account of its problems: the paragraph it begins is about
+# what is not yet achieved ("在充分肯定成绩的同时，要清醒看到我国发展面临的问题和挑战。").
+PROBLEMS_INTRO_RE = re.compile(
+    r"清醒(?:地)?(?:看到|认识到?)|存在的(?:主要)?(?:问题|不足|困难)|(?:问题|困难|差距)和不足|不足之处|"
+    r"(?:工作|发展)中(?:还)?(?:存在|面临)"
+)
 CLOSING = "。；;！!？?，,、 \t\n\u3000\xa0\r"
 MIN_HAN = 4
 
@@ -31,6 +37,7 @@ def review_units(text: str, sections: Sequence[SectionSpan]) -> list[ReviewUnit]
                 doc = component(doc)
             headings = {h.start: h for h in doc._.headings}
             body = doc.text
+            problem_paragraphs = _problem_paragraphs(body, doc._.paragraph_starts)
             for sent in doc.sents:
                 a, b = _trim(body, sent.start_char, sent.end_char)
                 if a >= b:
@@ -51,8 +58,25 @@ def review_units(text: str, sections: Sequence[SectionSpan]) -> list[ReviewUnit]
                 if len(HAN_RE.findall(body[a:b])) < MIN_HAN:
                     continue
                 path = tuple(topics[k] for k in sorted(topics))
-                units.append(ReviewUnit(body[a:b], start + a, start + b, index, path))
+                problem = section.kind == "other" or _in(problem_paragraphs, a)
+                units.append(ReviewUnit(body[a:b], start + a, start + b, index, path, problem))
     return units
+
+
+def _problem_paragraphs(body: str, starts: list[int]) -> list[tuple[int, int]]:
+    """(start, end) of the paragraphs whose opening (its first two sentences: "思危方能居安。在充分
+    肯定成绩的同时，要清醒看到…") announces an account of problems."""
+    bounds = [*sorted(starts), len(body)]
+    found = []
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        opening = "。".join(re.split(r"[。！!？?]", body[start:end], maxsplit=2)[:2])
+        if PROBLEMS_INTRO_RE.search(opening):
+            found.append((start, end))
+    return found
+
+
+def _in(spans: list[tuple[int, int]], pos: int) -> bool:
+    return any(a <= pos < b for a, b in spans)
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -170,6 +170,25 @@ def test_a_problem_the_review_says_persists_is_partial(sentence):
     assert status == "partial", reason
 
 
+def test_a_problem_the_review_admits_beside_the_report_makes_it_partial():
+    reported = evidence("贫困地区自我发展能力稳步提高")
+    admitted = Evidence(**{**reported.__dict__, "text": "深度贫困地区脱贫攻坚困难较多", "problem": True})
+
+    status, _, reason = propose_status(vague=False, targets=(), evidence=[reported, admitted])
+
+    assert status == "partial" and "问题" in reason
+
+
+def test_a_target_met_stays_fulfilled_whatever_problems_are_named():
+    planned = tuple(parse_targets("国内生产总值增长6.5%左右"))
+    reported = evidence("国内生产总值增长6.6%")
+    admitted = Evidence(**{**reported.__dict__, "text": "国内经济下行压力加大", "problem": True})
+
+    status, _, _ = propose_status(vague=False, targets=planned, evidence=[reported, admitted])
+
+    assert status == "fulfilled"
+
+
 def test_no_evidence_is_no_evidence():
     status, confidence, reason = propose_status(vague=False, targets=(), evidence=[])
 

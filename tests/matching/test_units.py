@@ -95,3 +95,29 @@ def test_only_the_given_sections_are_read(sections):
 def test_a_section_without_sentences_has_no_units():
     text = "2022年工作总结\n。。；；\n（一）\n"
     assert review_units(text, [SectionSpan("review", 2022, "", "2022年工作总结", 0, len(text))]) == []
+
+
+def test_the_reviews_account_of_its_problems_is_marked(sections, units):
+    assert not any(u.problem for u in units)
+    text = (
+        REVIEW + "思危方能居安。在肯定成绩的同时，要清醒看到面临的问题。养老服务供给结构有待优化，基层力量相对薄弱。\n"
+    )
+    found = review_units(text, analyse_text(text, year=2023).sections)
+
+    problems = [u.text for u in found if u.problem]
+    assert problems == [
+        "思危方能居安",
+        "在肯定成绩的同时，要清醒看到面临的问题",
+        "养老服务供给结构有待优化，基层力量相对薄弱",
+    ]
+
+
+def test_a_problems_part_of_its_own_is_marked():
+    text = REVIEW + "三、存在的问题\n养老服务供给结构有待优化。\n2023年工作计划\n新建社区养老服务站30个。\n"
+    sections = analyse_text(text, year=2023).sections
+    from commitments.matching.engine import review_sections_for
+
+    chosen = [sections[i] for i in review_sections_for(sections, year=2022)]
+    found = review_units(text, chosen)
+
+    assert [u.text for u in found if u.problem] == ["养老服务供给结构有待优化"]
