@@ -8,6 +8,8 @@ items and table cells, and end where they stop.
 
 from __future__ import annotations
 
+import re
+
 from commitments.ingest.headings import heading_level
 
 SENTENCE_END = "。；;！!？?"
@@ -20,6 +22,12 @@ MIN_WIDTH = 15
 MIN_LINES = 5
 SHARE = 0.6  # of the lines that stop mid-sentence, this share must have the same width
 NARROW_SHARE = 0.1  # and at most this share of all lines may be wider
+
+
+# A printed page number on a line of its own: "— 3 —", "-3-", "3", "第3页", "3/12".
+PAGE_NUMBER_LINE_RE = re.compile(
+    r"^[\s—–\-－_·]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／]\s*\d{1,4})?(?:\s*页)?[\s—–\-－_·]*$"
+)
 
 
 def _numbered(body: str) -> bool:
@@ -80,6 +88,8 @@ def unwrap(text: str) -> str:
     previous = ""
     for line in lines:
         body = line.lstrip(_WS)
+        if width is not None and PAGE_NUMBER_LINE_RE.match(line):
+            continue  # "— 3 —" between two pages: the paragraph goes on over it
         if out and body and goes_on(previous, width, next_indented=indented(line) or _numbered(body)):
             out[-1] += body
         else:

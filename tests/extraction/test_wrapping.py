@@ -130,3 +130,14 @@ def test_a_long_wrapped_section_is_read_in_pieces_cut_at_a_sentence_end(plan):
     assert len(pieces) > 2
     for _, end in pieces[:-1]:
         assert wrapped[:end].rstrip()[-1] in "。；"  # never mid-sentence, though every line end is a cut
+
+
+def test_page_numbers_between_the_pages_of_a_paragraph_are_dropped(plan):
+    lines = hard_wrap(plan).split("\n")
+    pages = []
+    for page, first in enumerate(range(0, len(lines), 22), start=1):  # GB/T 9704: 22 lines a page
+        pages += [*lines[first : first + 22], f"— {page} —"]
+
+    result = read_report_bytes("\n".join(pages).encode("utf-8"), filename="计划.txt")
+
+    assert result.text == read_report_bytes(plan.encode("utf-8"), filename="计划.txt").text
