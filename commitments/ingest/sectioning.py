@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from commitments.extraction import SectionSpan
 from commitments.ingest.headings import heading_level
-from commitments.ingest.wrapping import goes_on, indented, wrap_width
+from commitments.ingest.wrapping import goes_on, indented, text_wrap_width
 
 REVIEW_RE = re.compile(
     r"回顾|总结|工作情况|开展情况|完成情况|进展情况|执行情况|成绩|成效|成果|取得的|主要工作|工作亮点|所做的工作|"
@@ -109,7 +109,7 @@ def _lines(text: str):
 
 def _candidates(text: str) -> list[HeadingCandidate]:
     found: list[HeadingCandidate] = []
-    width = wrap_width(text.split("\n"))
+    width = text_wrap_width(text)
     previous = ""
     for line_start, line in _lines(text):
         stripped = line.lstrip(_WS)

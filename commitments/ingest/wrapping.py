@@ -8,6 +8,7 @@ items and table cells, and end where they stop.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from commitments.ingest.headings import heading_level
@@ -40,9 +41,19 @@ def indented(line: str) -> bool:
     return line[:1] in ("\u3000", " ", "\t", "\xa0")
 
 
+_NARROW_RE = re.compile(r"[^\u2e80-\U0010ffff\t\n\r]")
+
+
 def display_width(line: str) -> float:
     """Printed width in Han characters; an indent counts (a full-width space 1, a space 1/2)."""
-    return sum(0.5 if ord(ch) < 0x2E80 and ch != "\t" else 1.0 for ch in line if ch not in "\n\r")
+    narrow = len(_NARROW_RE.findall(line))
+    return len(line) - line.count("\n") - line.count("\r") - narrow / 2
+
+
+@functools.lru_cache(maxsize=8)
+def text_wrap_width(text: str) -> float | None:
+    """wrap_width of a whole report, measured once however many parts of the engine ask."""
+    return wrap_width(text.split("\n"))
 
 
 def wrap_width(lines: list[str]) -> float | None:
@@ -81,7 +92,7 @@ def goes_on(line: str, width: float | None, *, next_indented: bool = False) -> b
 def unwrap(text: str) -> str:
     """`text` with the layout's line breaks taken out (and the indentation after them)."""
     lines = text.split("\n")
-    width = wrap_width(lines)
+    width = text_wrap_width(text)
     if width is None and all(len(line) < LONG_LINE for line in lines):
         return text
     out: list[str] = []

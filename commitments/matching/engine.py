@@ -184,7 +184,10 @@ def match_commitments(
             evidence=evidence,
             action_units=actions[row],
         )
-        as_shown = tuple(replace(ev, text=shown[j].text) for ev, j in zip(evidence, order, strict=True))
+        as_shown = tuple(
+            ev if shown[j] is units[j] else replace(ev, text=shown[j].text)
+            for ev, j in zip(evidence, order, strict=True)
+        )
         results.append(MatchResult(status, confidence, reason, as_shown))
     return results
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from commitments.extraction import CommitmentSpan, SectionSpan
-from commitments.ingest.wrapping import SENTENCE_END, wrap_width
+from commitments.ingest.wrapping import SENTENCE_END, text_wrap_width
 from commitments.nlp.pipeline import get_pipeline
 
 CHUNK_CHARS = 20_000
@@ -46,8 +46,9 @@ def _sentence_line_end(text: str, start: int, limit: int) -> int:
     return last
 
 
-def report_wrap_width(text: str) -> float | None:
-    return wrap_width(text.split("\n"))
+def report_wrap_width(text: str) -> float:
+    """The report's wrap width for the layout component: 0 when it is not hard-wrapped."""
+    return text_wrap_width(text) or 0.0
 
 
 def extract_commitments(text: str, section: SectionSpan, *, section_index: int = 0) -> list[CommitmentSpan]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from commitments.ingest.readers.metadata import find_published, guess_title, tidy_title
 from commitments.ingest.readers.traditional import looks_traditional, to_simplified
-from commitments.ingest.wrapping import unwrap, wrap_width
+from commitments.ingest.wrapping import text_wrap_width, unwrap
 
 TRADITIONAL_WARNING = "文本为繁体中文，已转换为简体"
 UNWRAPPED_WARNING = "文本按版面每行约 {width:g} 字折行（常见于 PDF），已把折行合并为段落"
@@ -76,7 +76,7 @@ def build_result(
     warnings = list(warnings)
     # A report printed at a fixed width (a PDF's text layer, a page saved as text) is stored with its
     # paragraphs whole, so that a word, a figure or "一是" is never cut by a line end downstream.
-    width = wrap_width(text.split("\n"))
+    width = text_wrap_width(text)
     if width is not None:
         text = unwrap(text)
         warnings.append(UNWRAPPED_WARNING.format(width=width))

@@ -49,8 +49,8 @@ if not Doc.has_extension("wrap_width"):
 def analyse_layout(text: str, width: float | None = None) -> tuple[list[int], list[Heading], list[tuple[int, int]]]:
     """Paragraph start offsets, headings, and page-number artifacts to skip.
 
-    `width`: the width the report was hard-wrapped at (see ingest.wrapping), when `text` is only a
-    piece of it; measured on `text` otherwise.
+    `width`: the width the report was hard-wrapped at (see ingest.wrapping; 0 when it is not), when
+    `text` is only a piece of it; measured on `text` when None.
     """
     paragraph_starts: list[int] = []
     headings: list[Heading] = []
@@ -58,7 +58,7 @@ def analyse_layout(text: str, width: float | None = None) -> tuple[list[int], li
     previous_line = ""
     pos = 0
     lines = text.split("\n")
-    width = width if width is not None else wrap_width(lines)
+    width = (width if width is not None else wrap_width(lines)) or None
     for line in lines:
         content = line.strip(_WS)
         start = pos + len(line) - len(line.lstrip(_WS))
