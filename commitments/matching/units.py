@@ -15,9 +15,11 @@ HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 # The sentence that opens a review's account of its problems: the paragraph it begins is about
 # what is not yet achieved ("在充分肯定成绩的同时，要清醒看到我国发展面临的问题和挑战。").
 PROBLEMS_INTRO_RE = re.compile(
-    r"清醒(?:地)?(?:看到|认识到?)|存在的(?:主要)?(?:问题|不足|困难)|(?:问题|困难|差距)和不足|不足之处|"
-    r"(?:工作|发展)中(?:还)?(?:存在|面临)"
+    r"清醒(?:地)?(?:看到|认识到?)|(?:还|仍然?|也)(?:存在|面临)(?:着)?(?:一些|不少|诸多)?(?:问题|不足|困难|短板)|"
+    r"(?:问题|困难|差距)和不足|不足之处"
 )
+# "针对工作中还存在的问题，开展…": before the problems are named, the paragraph says what was done about them.
+ADDRESSED_RE = re.compile(r"针对|解决|整改|破解")
 CLOSING = "。；;！!？?，,、 \t\n\u3000\xa0\r"
 MIN_HAN = 4
 
@@ -70,7 +72,8 @@ def _problem_paragraphs(body: str, starts: list[int]) -> list[tuple[int, int]]:
     found = []
     for start, end in zip(bounds, bounds[1:], strict=False):
         opening = "。".join(re.split(r"[。！!？?]", body[start:end], maxsplit=2)[:2])
-        if PROBLEMS_INTRO_RE.search(opening):
+        intro = PROBLEMS_INTRO_RE.search(opening)
+        if intro and not ADDRESSED_RE.search(opening, 0, intro.start()):
             found.append((start, end))
     return found
 

@@ -121,3 +121,10 @@ def test_a_problems_part_of_its_own_is_marked():
     found = review_units(text, chosen)
 
     assert [u.text for u in found if u.problem] == ["养老服务供给结构有待优化"]
+
+
+def test_a_paragraph_about_what_was_done_about_problems_is_not_an_account_of_problems():
+    text = REVIEW + "针对工作中还存在的问题，开展养老机构安全专项整治。全市养老机构全部完成消防改造。\n"
+    found = review_units(text, analyse_text(text, year=2023).sections)
+
+    assert not any(u.problem for u in found)
