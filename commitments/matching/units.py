@@ -20,6 +20,8 @@ PROBLEMS_INTRO_RE = re.compile(
 )
 # "针对工作中还存在的问题，开展…": before the problems are named, the paragraph says what was done about them.
 ADDRESSED_RE = re.compile(r"针对|解决|整改|破解")
+# "（主要是：）必须坚持…": a lesson the review draws or a requirement it states, not a result it reports.
+LESSON_RE = re.compile(r"(?:[^，。；]{0,6}[：:])?必须")  # matched at a unit's start
 CLOSING = "。；;！!？?，,、 \t\n\u3000\xa0\r"
 MIN_HAN = 4
 
@@ -57,7 +59,7 @@ def review_units(text: str, sections: Sequence[SectionSpan]) -> list[ReviewUnit]
                     if lead_end is not None:
                         a = lead_end
                 a, b = _trim(body, a, b)
-                if len(HAN_RE.findall(body[a:b])) < MIN_HAN:
+                if len(HAN_RE.findall(body[a:b])) < MIN_HAN or LESSON_RE.match(body, a, b):
                     continue
                 path = tuple(topics[k] for k in sorted(topics))
                 problem = section.kind == "other" or _in(problem_paragraphs, a)

@@ -128,3 +128,11 @@ def test_a_paragraph_about_what_was_done_about_problems_is_not_an_account_of_pro
     found = review_units(text, analyse_text(text, year=2023).sections)
 
     assert not any(u.problem for u in found)
+
+
+def test_lessons_the_review_draws_are_not_evidence():
+    text = REVIEW + "五年来积累了宝贵经验。主要是：必须坚持党委领导，狠抓执行。必须把发展牢牢抓在手上。\n"
+    found = [u.text for u in review_units(text, analyse_text(text, year=2023).sections)]
+
+    assert "五年来积累了宝贵经验" in found
+    assert not any("必须" in u for u in found)
