@@ -25,9 +25,11 @@ SHARE = 0.6  # of the lines that stop mid-sentence, this share must have the sam
 NARROW_SHARE = 0.1  # and at most this share of all lines may be wider
 
 
-# A printed page number on a line of its own: "— 3 —", "-3-", "3", "第3页", "3/12".
+# A printed page number on a line of its own: "— 3 —", "-3-", "3", "第3页", "3/12", "第 3 页 共 12 页";
+# not a year standing alone on a cover ("2022").
 PAGE_NUMBER_LINE_RE = re.compile(
-    r"^[\s—–\-－_·]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／]\s*\d{1,4})?(?:\s*页)?[\s—–\-－_·]*$"
+    r"^[\s—–\-－_·]*(?:第\s*)?\d{1,3}(?:\s*页)?(?:\s*[/／]\s*\d{1,3})?(?:\s*页)?"
+    r"(?:[\s,，/／]*共\s*\d{1,3}\s*页)?[\s—–\-－_·]*$"
 )
 
 

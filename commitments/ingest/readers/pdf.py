@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from pypdf.errors import DependencyError, PyPdfError
 
 from commitments.ingest.readers.base import ReadResult, ReportReadError, build_result
+from commitments.ingest.readers.furniture import strip_furniture
 
 NO_TEXT_LAYER = "PDF 没有文本层（可能是扫描件），请先做 OCR"
 GARBLED = "PDF 的文本层无法正确解码（字体缺少 Unicode 映射），请先做 OCR 或另存为 Word 后再导入"
@@ -22,6 +23,7 @@ BROKEN = "PDF 文件已损坏或格式不正确，无法读取"
 NO_PAGES = "PDF 中没有页面"
 PAGES_WITHOUT_TEXT = "第 {pages} 页没有文本层（可能是扫描页），这些页的内容未能读取"
 PAGES_FAILED = "第 {pages} 页的文字提取失败，这些页的内容未能读取"
+RUNNING_LINES = "已去掉每页重复印出的页眉或页脚：{lines}"
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +90,8 @@ class PdfReportReader:
             if not text.strip() and number not in failed:
                 empty.append(number)
             texts.append(text)
-        text = "\n".join(texts)
+        furniture = strip_furniture(texts)
+        text = "\n".join(furniture.pages)
         visible = re.sub(r"\s+", "", text)
         if len(visible) < _MIN_TEXT_CHARS:
             raise ReportReadError(NO_TEXT_LAYER)
@@ -99,6 +102,8 @@ class PdfReportReader:
             warnings.append(PAGES_WITHOUT_TEXT.format(pages=_page_list(empty)))
         if failed:
             warnings.append(PAGES_FAILED.format(pages=_page_list(failed)))
+        if furniture.repeated:
+            warnings.append(RUNNING_LINES.format(lines="、".join(f"“{line}”" for line in furniture.repeated[:3])))
         return build_result(
             text, format=self.format, title=_title(reader), warnings=warnings, empty_reason=NO_TEXT_LAYER
         )

@@ -1,0 +1,119 @@
+"""Page numbers and running headers/footers of a PDF are taken out of its text: left in, they cut
+paragraphs in two and read as lines of the report."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+from commitments.evaluation import analyse_text
+from commitments.ingest.readers import read_report_bytes
+from commitments.ingest.readers.furniture import strip_furniture
+from tests.extraction.test_wrapping import hard_wrap
+from tests.paths import DEVSET
+
+TITLE = "中山市民政局2022年工作计划"
+LINES_PER_PAGE = 24
+
+
+def printed_pdf(text: str, *, header: str | None, footer: str | None, header_on_first: bool = False) -> bytes:
+    """`text` set at 28 characters a line and flowed over pages, as an office prints a report, with
+    a running header (from the second page on, unless `header_on_first`) and a footer (`{page}`,
+    `{pages}` filled in) on every page."""
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    lines = hard_wrap(text).split("\n")
+    pages = [lines[i : i + LINES_PER_PAGE] for i in range(0, len(lines), LINES_PER_PAGE)]
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    for number, page in enumerate(pages, start=1):
+        pdf.setFont("STSong-Light", 12)
+        if header and (number > 1 or header_on_first):
+            pdf.drawString(60, 800, header)
+        y = 770
+        for line in page:
+            pdf.drawString(60, y, line)
+            y -= 28
+        if footer:
+            pdf.drawString(280, 40, footer.format(page=number, pages=len(pages)))
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def plan():
+    text = (DEVSET / "zhongshan_2022_plan.txt").read_text(encoding="utf-8")
+    return "\n".join([TITLE, *(line.strip() for line in text.splitlines() if line.strip())])
+
+
+@pytest.mark.parametrize(
+    ("header", "footer", "header_on_first"),
+    [
+        (TITLE, "— {page} —", False),
+        (TITLE, "- {page} -", True),  # the title once, though the first page prints the header too
+        ("中山市民政局", "第 {page} 页 共 {pages} 页", False),
+        (None, "{page}", False),
+    ],
+)
+def test_a_printed_report_is_read_without_its_page_furniture(plan, header, footer, header_on_first):
+    data = printed_pdf(plan, header=header, footer=footer, header_on_first=header_on_first)
+
+    result = read_report_bytes(data, filename="plan.pdf")
+
+    assert result.text == plan  # whole paragraphs, across page breaks; the title once
+    if header:
+        assert f"已去掉每页重复印出的页眉或页脚：“{header}”" in result.warnings
+
+
+def test_a_printed_report_gives_the_commitments_of_its_text(plan):
+    data = printed_pdf(plan, header=TITLE, footer="第 {page} 页 共 {pages} 页")
+
+    printed = analyse_text(read_report_bytes(data, filename="plan.pdf").text, year=2022)
+    flat = analyse_text(plan, year=2022)
+
+    assert [c.text for c in printed.commitments] == [c.text for c in flat.commitments]
+    assert len(flat.commitments) > 50
+
+
+def test_lines_of_the_report_itself_stay():
+    body = [f"（{n}）完成第{n}项工作任务" for n in range(1, 7)]
+    pages = [
+        "\n".join(["一、加强养老服务", "养老服务体系", *body, "提高低保标准。"]),
+        "\n".join(["二、加强社会救助", *body[:3], "养老服务体系", *body[3:], "提高低保标准。"]),
+        "\n".join(["三、加强基层治理", *body[:3], "养老服务体系", *body[3:], "提高低保标准。"]),
+    ]
+
+    stripped = strip_furniture(pages)
+
+    # The pages' first headings differ; the short line repeats but stands at an edge of one page
+    # only; the last lines repeat but are sentences; list items differ only in their numbers.
+    assert stripped.pages == pages
+    assert stripped.repeated == ()
+
+
+def test_a_one_page_report_keeps_its_lines_and_loses_its_page_number():
+    stripped = strip_furniture(["中山市民政局\n2022\n年度工作计划\n建成10个社区养老服务站。\n- 1 -"])
+
+    assert stripped.pages == ["中山市民政局\n2022\n年度工作计划\n建成10个社区养老服务站。"]  # a year is no page number
+    assert stripped.repeated == ()
+
+
+def test_a_footer_on_the_first_page_goes_and_a_header_repeating_the_title_stays_there():
+    pages = [
+        "中山市民政局2022年工作计划\n一、加强养老服务\n建成10个社区养老服务站。\n中山市民政局印发",
+        "中山市民政局2022年工作计划\n二、加强社会救助\n提高低保标准。\n中山市民政局印发",
+        "中山市民政局2022年工作计划\n三、加强基层治理\n完善村规民约。\n中山市民政局印发",
+    ]
+
+    stripped = strip_furniture(pages)
+
+    assert stripped.pages == [
+        "中山市民政局2022年工作计划\n一、加强养老服务\n建成10个社区养老服务站。",
+        "二、加强社会救助\n提高低保标准。",
+        "三、加强基层治理\n完善村规民约。",
+    ]
+    assert stripped.repeated == ("中山市民政局印发", "中山市民政局2022年工作计划")
