@@ -5,6 +5,7 @@ Pure Python (no Django), so that it can be evaluated, benchmarked and run from `
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import asdict, dataclass, field
 
 ENGINE_VERSION = "extract-0.2"
@@ -81,15 +82,18 @@ class Extraction:
         }
 
 
-def analyse_text(text: str, *, title: str = "", year: int | None = None) -> Extraction:
+def analyse_text(
+    text: str, *, title: str = "", year: int | None = None, published: datetime.date | None = None
+) -> Extraction:
     """Split a report into sections and extract the commitments of its plan sections.
 
     `year` is the analyst's hint for the report's own year; years written in the body win over it.
+    `published`, the date the report bears, places headings without a year (今年工作安排).
     """
     from commitments.ingest.sectioning import split_sections
     from commitments.nlp.extract import extract_commitments
 
-    sections, report_year, warnings = split_sections(text, title=title, year_hint=year)
+    sections, report_year, warnings = split_sections(text, title=title, year_hint=year, published=published)
     commitments: list[CommitmentSpan] = []
     for index, section in enumerate(sections):
         if section.kind == "plan":

@@ -138,7 +138,7 @@ def report_reextract(*, report: Report) -> ReextractOutcome:
     its assessment and history; one that an analyst decided and that the engine no longer finds is
     kept too, under the new plan section of its year, and the report says so.
     """
-    result = engine.analyse_text(report.text, title=report.title, year=report.year)
+    result = engine.analyse_text(report.text, title=report.title, year=report.year, published=report.published)
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)
         old_sections = list(report.sections.all())
@@ -308,7 +308,7 @@ def _import(
         return _unchanged(source, existing)
 
     try:
-        result = engine.analyse_text(text, title=document.title, year=year)
+        result = engine.analyse_text(text, title=document.title, year=year, published=document.published)
     except Exception as exc:
         logger.exception("engine failed on %s", source)
         return ImportOutcome(status="failed", source=source, reason=f"抽取引擎出错（{type(exc).__name__}），详情见日志")

@@ -6,6 +6,7 @@ wrong year in their title); a year the text does not state is left unknown, neve
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 
@@ -42,6 +43,13 @@ PERIOD_RE = re.compile(
     r"上半年|下半年|前三季度|第[一二三四1-4]季度|[一二三四]季度|下一阶段|下阶段|下一步|十[一二三四五六七八九]五"
 )
 FIVE_YEAR_RE = re.compile(r"^十[一二三四五六七八九]五$")
+# Years a heading gives relative to when the report was written ("今年工作安排", "过去一年工作回顾").
+RELATIVE_YEAR_RE = {
+    0: re.compile(r"今年|本年"),
+    1: re.compile(r"明年|来年|下一年|新的一年"),
+    -1: re.compile(r"去年|上年|上一年|过去一年|过去的一年"),
+}
+LATE_MONTH = 10  # a report dated October or later plans for the next year
 # Breadcrumbs and menus of scraped pages look like headings ("首页 > 规划计划").
 NAVIGATION_RE = re.compile(r"[>›»]|当前位置|首页|登录|无障碍")
 BOILERPLATE_RE = re.compile(
@@ -91,8 +99,8 @@ def _period_of(heading: str) -> str:
     if not match:
         return ""
     period = match.group(0)
-    if FIVE_YEAR_RE.match(period) and _years_of(heading):
-        return ""  # "“十二五”时期和2015年工作回顾": the year is what gets matched
+    if FIVE_YEAR_RE.match(period) and (_years_of(heading) or _relative_year(heading) is not None):
+        return ""  # "“十二五”时期和2015年（过去一年）工作回顾": the year is what gets matched
     return {"下阶段": "下一阶段", "下一步": "下一阶段"}.get(period, period)
 
 
@@ -196,10 +204,21 @@ def _select_starts(candidates: list[HeadingCandidate]) -> list[HeadingCandidate]
         if current and current.level == 0 and candidate.level == 1 and candidate.kind == current.kind:
             continue  # a numbered topic inside a part introduced by a free-standing heading
         same_part = current and candidate.kind == current.kind and candidate.year == current.year
-        if same_part and not candidate.period and (candidate.level > current.level or candidate.year is None):
+        merges = same_part and not candidate.period and (candidate.level > current.level or candidate.year is None)
+        if merges and not _names_another_year(candidate, current):
             continue
         starts.append(candidate)
     return starts
+
+
+def _names_another_year(candidate: HeadingCandidate, current: HeadingCandidate) -> bool:
+    """ "三、今年工作安排" after "二、“十三五”…目标和任务" is a part of its own, as "三、2016年工作安排" is."""
+    relative = _relative_year(candidate.heading)
+    return (
+        candidate.level <= current.level
+        and relative is not None
+        and (relative != _relative_year(current.heading) or current.period != candidate.period)
+    )
 
 
 def _report_year(starts: list[HeadingCandidate], title: str, year_hint: int | None) -> int | None:
@@ -213,6 +232,26 @@ def _report_year(starts: list[HeadingCandidate], title: str, year_hint: int | No
             return c.year if c.period in ("上半年", "前三季度") or "季度" in c.period else c.year + 1
     title_years = _years_of(title)
     return max(title_years) if title_years else None
+
+
+def _relative_year(heading: str) -> int | None:
+    for offset, pattern in RELATIVE_YEAR_RE.items():
+        if pattern.search(heading):
+            return offset
+    return None
+
+
+def year_from_date(starts: list[HeadingCandidate], published: datetime.date) -> int:
+    """The report's own (plan) year from the date it bears, when no heading or title writes one.
+
+    Headings that say 今年/明年/过去一年 tell which year the date is in; without them a report dated
+    late in the year plans for the next.
+    """
+    for c in starts:
+        offset = _relative_year(c.heading) if c.kind in ("plan", "review") and not c.period else None
+        if offset is not None:
+            return published.year + offset + (1 if c.kind == "review" else 0)
+    return published.year + (1 if published.month >= LATE_MONTH else 0)
 
 
 def _fill_year(kind: str, period: str, year: int | None, *, neighbours: list[SectionSpan], report_year: int | None):
@@ -244,9 +283,12 @@ def _fill_year(kind: str, period: str, year: int | None, *, neighbours: list[Sec
 
 
 def split_sections(
-    text: str, *, title: str = "", year_hint: int | None = None
+    text: str, *, title: str = "", year_hint: int | None = None, published: datetime.date | None = None
 ) -> tuple[list[SectionSpan], int | None, list[str]]:
-    """Sections in text order, the report's own year, and warnings for the analyst."""
+    """Sections in text order, the report's own year, and warnings for the analyst.
+
+    `published` (the date the report bears) is the last resort for the report's year.
+    """
     warnings: list[str] = []
     candidates = _candidates(text)
     starts = _select_starts(candidates)
@@ -259,10 +301,15 @@ def split_sections(
             return [], year_hint, ["报告中没有可识别的中文正文"]
         title_years = _years_of(title)
         year = year_hint or (max(title_years) if title_years else None)
+        if year is None and published is not None:
+            year = year_from_date([], published)
         warnings.append("未找到“回顾/计划”等部分标题，全文按一个计划部分处理")
         return [SectionSpan("plan", year, _period_of(title), title, 0, end)], year, warnings
 
     report_year = _report_year(starts, title, year_hint)
+    dated = report_year is None and published is not None and any(s.year is None for s in starts)
+    if dated:
+        report_year = year_from_date(starts, published)
     raw: list[SectionSpan] = []
     if HAN_RE.search(text[: starts[0].start]):
         raw.append(SectionSpan("other", None, "", "", 0, starts[0].start))
@@ -282,6 +329,8 @@ def split_sections(
         )
         for s in raw
     ]
+    if dated and any(s.year is not None for s, r in zip(sections, raw, strict=True) if r.year is None):
+        warnings.append(f"标题未写明年份，按报告日期（{published.isoformat()}）推定本报告为 {report_year} 年的计划")
     for s in sections:
         if s.kind in ("plan", "review") and s.year is None:
             warnings.append(f"“{s.heading}”未写明年份，年份记为未知")

@@ -25,6 +25,10 @@ _LABELLED_DATE = re.compile(
 _TOP_LINES = 12
 _DATELINE_MAX_CHARS = 60
 _LABEL_SEARCH_CHARS = 3000
+# The signature block closes the document: the issuer, then the date, maybe a note (（此件公开发布）).
+_BOTTOM_LINES = 4
+_SIGNATURE_MAX_CHARS = 40
+_SIGNATURE_REST_RE = re.compile(r"[，,。；;：:！？!?]|前|起|截至|以来|之前|以后")
 
 
 def _cn_number(text: str) -> int:
@@ -67,7 +71,8 @@ def find_labelled_date(text: str, *, limit: int | None = _LABEL_SEARCH_CHARS) ->
 
 
 def find_published(text: str) -> datetime.date | None:
-    """A labelled date near the top, else a dateline ("--2015年2月5日在…会议上") among the first lines."""
+    """A labelled date near the top, else a dateline ("--2015年2月5日在…会议上") among the first lines,
+    else the date an official document is signed with at its end ("中山市民政局\n二〇二二年一月十日")."""
     labelled = find_labelled_date(text)
     if labelled:
         return labelled
@@ -76,7 +81,32 @@ def find_published(text: str) -> datetime.date | None:
             date = parse_date(line)
             if date:
                 return date
+    return _signature_date(text)
+
+
+def _signature_date(text: str) -> datetime.date | None:
+    """A line that is only a date, maybe after the issuer's name, among the last lines: a date in a
+    closing sentence ("力争2022年12月31日前完成。") is a deadline, not the document's date."""
+    for line in _bottom_lines(text):
+        match = _ANY_DATE.search(line)
+        if match and len(line) <= _SIGNATURE_MAX_CHARS:
+            rest = (line[: match.start()] + line[match.end() :]).strip()
+            if not _SIGNATURE_REST_RE.search(rest):
+                date = _date_from_match(match)
+                if date:
+                    return date
     return None
+
+
+def _bottom_lines(text: str) -> list[str]:
+    lines = []
+    for line in reversed(text.rsplit("\n", 200)[-200:]):
+        line = line.strip()
+        if line:
+            lines.append(line)
+            if len(lines) == _BOTTOM_LINES:
+                break
+    return lines
 
 
 # -- Titles ------------------------------------------------------------------------------------

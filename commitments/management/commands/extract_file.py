@@ -39,7 +39,7 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"{file}：无法打开文件（{exc.strerror or exc}）") from None
         try:
-            result = engine.analyse_text(document.text, title=document.title, year=year)
+            result = engine.analyse_text(document.text, title=document.title, year=year, published=document.published)
         except Exception as exc:
             logger.exception("engine failed on %s", file)
             raise CommandError(f"{file}：抽取引擎出错（{type(exc).__name__}: {exc}）") from None

@@ -94,7 +94,7 @@ def _read(path):
 
 def _analyse(path, document, *, year: int | None = None) -> extraction.Extraction:
     try:
-        return extraction.analyse_text(document.text, title=document.title, year=year)
+        return extraction.analyse_text(document.text, title=document.title, year=year, published=document.published)
     except Exception as exc:
         logger.exception("extraction failed on %s", path)
         raise CommandError(f"{path}：抽取引擎出错（{type(exc).__name__}: {exc}）") from None

@@ -1,0 +1,99 @@
+"""The date a report bears (its dateline, or the date it is signed with) places the parts whose
+headings write no year: 过去一年工作回顾 in a report of 2016-02-19 is the review of 2015."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from commitments import services
+from commitments.evaluation import analyse_text
+from commitments.ingest.readers import read_report_bytes
+from tests.paths import DEVSET
+
+BODY = "\n".join(f"（{n}）第{n}项工作已经推进，成效明显，群众满意度持续提高。" for n in range(1, 16))
+
+
+@pytest.fixture(scope="module")
+def hailar_2016() -> str:
+    return (DEVSET / "hailar_2016.gbk.txt").read_bytes().decode("gb18030")
+
+
+def yearless(report: str) -> str:
+    """The real report with its part headings' years replaced by words relative to its date."""
+    return report.replace("“十二五”时期和2015年工作回顾", "“十二五”时期和过去一年工作回顾").replace(
+        "三、2016年工作安排", "三、今年工作安排"
+    )
+
+
+def read(text: str):
+    return read_report_bytes(text.encode("utf-8"), filename="report.txt")
+
+
+def parts(extraction) -> list[tuple[str, int | None]]:
+    return [(s.kind, s.year) for s in extraction.sections if s.kind != "other" and not s.period]
+
+
+def test_headings_without_a_year_are_placed_by_the_reports_dateline(hailar_2016):
+    document = read(yearless(hailar_2016))
+    assert document.published == datetime.date(2016, 2, 19)  # "——2016年2月19日在…会议上"
+
+    placed = analyse_text(document.text, title=document.title, published=document.published)
+    written = analyse_text(read(hailar_2016).text, title=document.title)
+
+    assert placed.report_year == 2016
+    assert parts(placed) == [("review", 2015), ("plan", 2016)] == parts(written)
+    assert [c.text for c in placed.commitments] == [c.text for c in written.commitments]
+    assert "标题未写明年份，按报告日期（2016-02-19）推定本报告为 2016 年的计划" in placed.warnings
+
+
+def test_without_the_date_such_headings_stay_without_a_year(hailar_2016):
+    document = read(yearless(hailar_2016))
+
+    extraction = analyse_text(document.text, title=document.title)
+
+    assert extraction.report_year is None
+    assert all(year is None for _, year in parts(extraction))
+
+
+@pytest.mark.parametrize(
+    ("review", "plan", "signed", "years"),
+    [
+        ("今年工作总结", "明年工作计划", "二〇二一年十二月二十日", (2021, 2022)),
+        ("过去一年工作回顾", "今年工作安排", "2022年3月4日", (2021, 2022)),
+        ("主要工作成效", "下步工作打算", "2021年12月20日", (2021, 2022)),  # late in the year: plans the next
+        ("主要工作成效", "下步工作打算", "2022年3月4日", (2021, 2022)),
+        ("2020年工作总结", "2021年工作计划", "2021年12月20日", (2020, 2021)),  # written years win
+    ],
+)
+def test_a_report_signed_at_its_end_is_placed_by_that_date(review, plan, signed, years):
+    text = f"民政工作报告\n一、{review}\n{BODY}\n二、{plan}\n{BODY}\n某某县民政局\n{signed}"
+    document = read(text)
+
+    extraction = analyse_text(document.text, title=document.title, published=document.published)
+
+    assert [year for _, year in parts(extraction)] == list(years)
+
+
+def test_a_deadline_in_the_closing_sentence_is_not_the_reports_date():
+    document = read(f"民政工作报告\n一、主要工作成效\n{BODY}\n二、下步工作打算\n{BODY}\n力争2022年12月31日前全部完成")
+
+    assert document.published is None
+
+
+@pytest.mark.django_db
+def test_an_imported_report_without_written_years_gets_them_from_its_date(tmp_path, hailar_2016):
+    path = tmp_path / "海拉尔区政府工作报告.txt"
+    path.write_text(yearless(hailar_2016), encoding="utf-8")
+
+    outcome = services.report_import(path=path, bureau_name="海拉尔区人民政府")
+
+    assert outcome.status == "imported", outcome.reason
+    report = outcome.report
+    assert report.year == 2016 and report.published == datetime.date(2016, 2, 19)
+    assert [(s.kind, s.year) for s in report.sections.filter(kind__in=["review", "plan"], period="")] == [
+        ("review", 2015),
+        ("plan", 2016),
+    ]
+    assert any("按报告日期（2016-02-19）推定" in w for w in report.warnings)
