@@ -1,9 +1,10 @@
 """Which bureau published a report, read from its own words.
 
-Reports name their author in three ways, tried in this order of trust:
+Reports name their author in four ways, tried in this order of trust:
 1. a page label such as ``信息来源:中山市民政局``;
 2. the title, either with the place (``兰陵县民政局…``) or without it (``市民政局2020年…``);
-3. the body, where the author calls itself ``县民政局`` and names its place (``兰陵县``) elsewhere.
+3. the signature that closes an official document: the issuer on a line of its own, by the date;
+4. the body, where the author calls itself ``县民政局`` and names its place (``兰陵县``) elsewhere.
 
 A name without its place (``市民政局``) is completed with the most frequent place of that level in the
 text. When no place of that level is written anywhere (``全县``, ``XX民政``), the bureau is unknown
@@ -81,6 +82,10 @@ def detect_bureau(text: str, title: str = "") -> str | None:
         if mention.name:
             return mention.name
 
+    signed = _signature(body, places)
+    if signed:
+        return signed
+
     mentions = [m for m in _organ_mentions(_outside_book_titles(body), places) if m.name]
     if not mentions:
         return None
@@ -93,6 +98,28 @@ def detect_bureau(text: str, title: str = "") -> str | None:
         levels.setdefault(m.name, m.level)
     # The author's own level (全县/我县 → 县) first, then frequency, then the earliest.
     return max(counts, key=lambda n: (levels[n] == own_level, counts[n], -first_seen[n]))
+
+
+_SIGNATURE_LINES = 4
+_SIGNATURE_MAX_CHARS = 30
+# What may stand beside the issuer's name on its line: a date, a seal note (（盖章）).
+_SIGNATURE_REST_RE = re.compile(r"[\s\d〇○零一二三四五六七八九十年月日.\-/（）()盖章]*")
+
+
+def _signature(body: str, places: dict[str, Counter]) -> str | None:
+    """The issuer named on a line of its own among the last lines ("中山市民政局\n2022年1月29日")."""
+    lines = [line.strip() for line in body.rstrip().rsplit("\n", 12)[-12:] if line.strip()]
+    for line in reversed(lines[-_SIGNATURE_LINES:]):
+        if len(line) > _SIGNATURE_MAX_CHARS:
+            continue
+        organ = _ORGAN_RE.search(line)
+        if not organ or not _SIGNATURE_REST_RE.fullmatch(line[organ.end() :]):
+            continue
+        for mention in _organ_mentions(line, places):
+            # The line is the name as written: whole (中山市民政局) or without its place (市民政局).
+            if mention.position == organ.start() and mention.name.endswith(line[: organ.end()]):
+                return mention.name
+    return None
 
 
 def bureau_region(name: str) -> tuple[str, str]:

@@ -58,3 +58,18 @@ def test_it_splits_a_name_into_place_and_level():
     assert bureau_region("兰陵县民政局") == ("兰陵县", "县")
     assert bureau_region("海拉尔区人民政府") == ("海拉尔区", "区")
     assert bureau_region("民政部") == ("", "")
+
+
+BODY = "一、2021年工作回顾\n中山市教体局配合我局开展工作，中山市教体局牵头落实。\n二、2022年工作计划\n做好各项工作。\n"
+
+
+@pytest.mark.parametrize(
+    "signature", ["中山市民政局\n2022年1月29日", "中山市民政局 二〇二二年一月二十九日", "市民政局\n2022年1月29日\n"]
+)
+def test_the_issuer_signing_the_document_is_its_author(signature):
+    # Another bureau is named more often in the body; the signature above the date says who wrote it.
+    assert detect_bureau(BODY + signature) == "中山市民政局"
+
+
+def test_a_name_in_a_closing_sentence_is_no_signature():
+    assert detect_bureau(BODY + "联系人：张三，中山市民政局\n2022年1月29日") == "中山市教体局"
