@@ -99,14 +99,7 @@ def _signature_date(text: str) -> datetime.date | None:
 
 
 def _bottom_lines(text: str) -> list[str]:
-    lines = []
-    for line in reversed(text.rsplit("\n", 200)[-200:]):
-        line = line.strip()
-        if line:
-            lines.append(line)
-            if len(lines) == _BOTTOM_LINES:
-                break
-    return lines
+    return _filled_lines(reversed(text.rsplit("\n", 200)[-200:]), _BOTTOM_LINES)
 
 
 # -- Titles ------------------------------------------------------------------------------------
@@ -128,15 +121,19 @@ _TITLE_SEPARATORS = re.compile(r"\s*(?:[|｜_]|\s[-–—]+\s|--+|(?<!\d)-|-(?!\
 _GENERIC_TITLES = {"untitled", "无标题", "文档", "document", "新建 microsoft word 文档", "ppt 模板"}
 
 
-def _top_lines(text: str) -> list[str]:
-    lines = []
-    for line in text.split("\n", 200)[:200]:
+def _filled_lines(lines, count: int) -> list[str]:
+    found = []
+    for line in lines:
         line = line.strip()
         if line:
-            lines.append(line)
-            if len(lines) == _TOP_LINES:
+            found.append(line)
+            if len(found) == count:
                 break
-    return lines
+    return found
+
+
+def _top_lines(text: str) -> list[str]:
+    return _filled_lines(text.split("\n", 200)[:200], _TOP_LINES)
 
 
 def _unspace(line: str) -> str:
