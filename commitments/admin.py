@@ -161,7 +161,7 @@ class SectionInline(admin.TabularInline):
 
 
 class ReportImportForm(forms.Form):
-    file = forms.FileField(label="报告文件", help_text="txt、html、docx 或 pdf；一个文件一份报告")
+    file = forms.FileField(label="报告文件", help_text="txt、html、docx、doc、wps 或 pdf；一个文件一份报告")
     bureau = forms.CharField(
         label="发布单位", required=False, max_length=200, help_text="单位全称，如“潜江市民政局”；不填则从正文识别"
     )

@@ -285,12 +285,6 @@ def test_it_rejects_a_docx_with_broken_xml(tmp_path):
     assert reason.startswith("Word (.docx) 文件已损坏，无法解析")
 
 
-def test_it_explains_that_old_doc_files_must_be_saved_as_docx(tmp_path):
-    (tmp_path / "plan.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4096))
-
-    assert "另存为 .docx" in read_error(tmp_path / "plan.doc").reason
-
-
 def test_it_rejects_an_empty_docx(tmp_path):
     path = write_docx(tmp_path / "plan.docx", ["", "   "])
 

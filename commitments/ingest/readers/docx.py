@@ -1,7 +1,7 @@
 """Word (.docx) reports: body paragraphs and tables in document order.
 
 Page headers and footers are left out: they repeat the bureau's name or page numbers, never the
-report. Old binary .doc/.wps files are refused with advice, since python-docx cannot read them.
+report. Old binary .doc/.wps files have their own reader (doc.py).
 """
 
 from __future__ import annotations
@@ -14,13 +14,12 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from commitments.ingest.readers.base import ReadResult, ReportReadError, build_result
+from commitments.ingest.readers.doc import OLE_MAGIC, DocReader
 
 EMPTY = "Word 文档中没有文字内容"
 NOT_ZIP = "不是有效的 Word (.docx) 文件：文件不是 ZIP 格式，可能已损坏或只是改了扩展名"
 NO_DOCUMENT = "不是有效的 Word (.docx) 文件：缺少正文部分 word/document.xml，文件可能已损坏"
 BROKEN = "Word (.docx) 文件已损坏，无法解析：{detail}"
-LEGACY_OFFICE = "这是旧版 Word/WPS 文件（.doc/.wps），无法直接读取：请在 Word 或 WPS 中另存为 .docx 或 PDF 后再导入"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def is_docx(data: bytes) -> bool:
@@ -79,8 +78,8 @@ class DocxReader:
         return is_docx(data)
 
     def read(self, data: bytes, *, filename: str) -> ReadResult:
-        if data.startswith(OLE_MAGIC):
-            raise ReportReadError(LEGACY_OFFICE)
+        if data.startswith(OLE_MAGIC):  # a .doc named .docx: its reader
+            return DocReader().read(data, filename=filename)
         if not zipfile.is_zipfile(io.BytesIO(data)):
             raise ReportReadError(NOT_ZIP)
         try:

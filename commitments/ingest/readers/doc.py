@@ -1,0 +1,169 @@
+"""Word 97-2003 (.doc) and WPS (.wps) reports: the main text, through the document's piece table.
+
+Government sites still publish many reports as .doc attachments. The text is retrieved as [MS-DOC]
+2.4.1 describes: the File Information Block gives the piece table (in the table stream) and the
+length of the main text; each piece is either 8-bit (cp1252) or UTF-16 (all Chinese text). olefile
+opens the compound file. Headers, footers, footnotes and comments follow the main text in the
+document and are left out, as for .docx.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+
+import olefile
+
+from commitments.ingest.readers.base import ReadResult, ReportReadError, build_result
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+EMPTY = "Word 文档中没有文字内容"
+NOT_OLE = "不是有效的 Word 97-2003 (.doc) 文件：文件头不对，可能已损坏或只是改了扩展名"
+NOT_WORD = "这是 Office 复合文档，但不是 Word/WPS 文字文档（可能是 Excel 或 PowerPoint 文件）"
+OLD_WORD = "这是 Word 95 或更早版本的文档，无法直接读取：请在 Word 或 WPS 中另存为 .docx 或 PDF 后再导入"
+ENCRYPTED = "Word 文档已加密，需要密码才能读取：请导入未加密的版本"
+BROKEN = "Word (.doc) 文件已损坏，无法读取：{detail}"
+
+_WORD_97_IDENT = 0xA5EC
+_MIN_NFIB = 101  # Word 97 and later
+_F_ENCRYPTED = 0x0100
+_F_WHICH_TABLE = 0x0200
+_CLX_INDEX = 33  # fcClx/lcbClx in FibRgFcLcb97
+_CCP_TEXT_INDEX = 3  # ccpText in FibRgLw97
+_COMPRESSED = 0x40000000
+
+# Word's control characters in the text stream.
+_PARAGRAPH = "\r\x0b\x0c"  # paragraph end, line break, page/section break
+# A table cell ends with \x07 and a row with one more: a row is read as one line of tab-separated
+# cells, as from a .docx (an empty cell inside a row also shows as \x07\x07 and breaks the line).
+_ROW_END, _CELL_END = "\x07\x07", "\x07"
+_DROPPED = dict.fromkeys(map(ord, "\x01\x02\x03\x04\x05\x08\x1f"), None) | {0x1E: "-", 0xA0: " "}
+_FIELD_BEGIN, _FIELD_SEPARATOR, _FIELD_END = "\x13", "\x14", "\x15"
+
+
+class DocReader:
+    format = "doc"
+    extensions = (".doc", ".wps", ".dot")
+
+    def sniff(self, data: bytes) -> bool:
+        return data.startswith(OLE_MAGIC)
+
+    def read(self, data: bytes, *, filename: str) -> ReadResult:
+        if not data.startswith(OLE_MAGIC):
+            raise ReportReadError(NOT_OLE)
+        try:
+            with olefile.OleFileIO(io.BytesIO(data)) as ole:
+                if not ole.exists("WordDocument"):
+                    raise ReportReadError(NOT_WORD)
+                word = ole.openstream("WordDocument").read()
+                text = _main_text(ole, word)
+                title = _title(ole)
+        except ReportReadError:
+            raise
+        except (OSError, ValueError, struct.error, IndexError) as error:
+            # olefile reports a damaged container as OSError/ValueError; a damaged FIB or piece
+            # table as struct/index errors.
+            raise ReportReadError(BROKEN.format(detail=f"{type(error).__name__}: {str(error)[:100]}")) from error
+        return build_result(_clean(text), format=self.format, title=title, empty_reason=EMPTY)
+
+
+def _u16(data: bytes, offset: int) -> int:
+    return struct.unpack_from("<H", data, offset)[0]
+
+
+def _u32(data: bytes, offset: int) -> int:
+    return struct.unpack_from("<I", data, offset)[0]
+
+
+def _main_text(ole: olefile.OleFileIO, word: bytes) -> str:
+    if len(word) < 0x22 or _u16(word, 0) != _WORD_97_IDENT:
+        raise ReportReadError(OLD_WORD if len(word) >= 4 and _u16(word, 2) < _MIN_NFIB else NOT_WORD)
+    if _u16(word, 2) < _MIN_NFIB:
+        raise ReportReadError(OLD_WORD)
+    flags = _u16(word, 0x0A)
+    if flags & _F_ENCRYPTED:
+        raise ReportReadError(ENCRYPTED)
+    # FibBase (32 bytes), then three arrays each preceded by its count: fibRgW, fibRgLw, fibRgFcLcb.
+    position = 32
+    position += 2 + 2 * _u16(word, position)
+    lw_count = _u16(word, position)
+    ccp_text = _u32(word, position + 2 + 4 * _CCP_TEXT_INDEX)
+    position += 2 + 4 * lw_count
+    fc_lcb = position + 2
+    fc_clx = _u32(word, fc_lcb + 8 * _CLX_INDEX)
+    lcb_clx = _u32(word, fc_lcb + 8 * _CLX_INDEX + 4)
+    table_name = "1Table" if flags & _F_WHICH_TABLE else "0Table"
+    if not ole.exists(table_name):
+        raise ReportReadError(BROKEN.format(detail=f"缺少 {table_name} 流"))
+    table = ole.openstream(table_name).read()
+    clx = table[fc_clx : fc_clx + lcb_clx]
+    pieces = []
+    for cp_start, cp_end, fc in _piece_table(clx):
+        cp_end = min(cp_end, ccp_text)
+        if cp_end <= cp_start:
+            continue
+        count = cp_end - cp_start
+        if fc & _COMPRESSED:
+            offset = (fc & ~_COMPRESSED) // 2
+            pieces.append(word[offset : offset + count].decode("cp1252", errors="replace"))
+        else:
+            pieces.append(word[fc : fc + 2 * count].decode("utf-16-le", errors="replace"))
+    return "".join(pieces)
+
+
+def _piece_table(clx: bytes) -> list[tuple[int, int, int]]:
+    """(first character, end character, file offset with its compression bit) of each piece."""
+    position = 0
+    while position < len(clx) and clx[position] == 0x01:  # Prc: formatting, skipped
+        position += 3 + _u16(clx, position + 1)
+    if position >= len(clx) or clx[position] != 0x02:
+        raise ReportReadError(BROKEN.format(detail="找不到文字片段表"))
+    size = _u32(clx, position + 1)
+    plc = clx[position + 5 : position + 5 + size]
+    count = (len(plc) - 4) // 12
+    if count <= 0:
+        return []
+    cps = struct.unpack_from(f"<{count + 1}I", plc, 0)
+    descriptors = 4 * (count + 1)
+    return [(cps[i], cps[i + 1], _u32(plc, descriptors + 8 * i + 2)) for i in range(count)]
+
+
+def _without_field_codes(text: str) -> str:
+    """A field shows its result (between separator and end), never its code ("PAGE", "HYPERLINK …")."""
+    if _FIELD_BEGIN not in text:
+        return text
+    out, in_code = [], []  # in_code: one flag per open field, True while its code is being read
+    for ch in text:
+        if ch == _FIELD_BEGIN:
+            in_code.append(True)
+        elif ch == _FIELD_SEPARATOR and in_code:
+            in_code[-1] = False
+        elif ch == _FIELD_END and in_code:
+            in_code.pop()
+        elif not any(in_code):
+            out.append(ch)
+    return "".join(out)
+
+
+def _clean(text: str) -> str:
+    text = _without_field_codes(text).translate(_DROPPED)
+    text = text.replace(_ROW_END, "\n").replace(_CELL_END, "\t")
+    return re.sub(f"[{_PARAGRAPH}]", "\n", text)
+
+
+def _title(ole: olefile.OleFileIO) -> str:
+    try:
+        metadata = ole.get_metadata()
+    except Exception:  # noqa: BLE001 - a damaged summary only costs the title hint
+        return ""
+    title = metadata.title or b""
+    if isinstance(title, str):
+        return title
+    for encoding in (f"cp{metadata.codepage}" if metadata.codepage else "", "utf-8", "gb18030"):
+        if encoding:
+            try:
+                return title.decode(encoding).strip("\x00 ")
+            except (LookupError, UnicodeDecodeError):
+                continue
+    return ""
