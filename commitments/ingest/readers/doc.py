@@ -20,7 +20,7 @@ from commitments.ingest.readers.base import ReadResult, ReportReadError, build_r
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 EMPTY = "Word 文档中没有文字内容"
 NOT_OLE = "不是有效的 Word 97-2003 (.doc) 文件：文件头不对，可能已损坏或只是改了扩展名"
-NOT_WORD = "这是 Office 复合文档，但不是 Word/WPS 文字文档（可能是 Excel 或 PowerPoint 文件）"
+NOT_WORD = "这是 Office 复合文档，但其中没有 Word 正文（可能是 Excel、PowerPoint 或旧版 WPS 文件）：请另存为 .docx 或 PDF 后再导入"
 OLD_WORD = "这是 Word 95 或更早版本的文档，无法直接读取：请在 Word 或 WPS 中另存为 .docx 或 PDF 后再导入"
 ENCRYPTED = "Word 文档已加密，需要密码才能读取：请导入未加密的版本"
 BROKEN = "Word (.doc) 文件已损坏，无法读取：{detail}"
