@@ -10,6 +10,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from docx.oxml import parse_xml
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
@@ -402,6 +403,42 @@ def test_it_reads_a_merged_docx_cell_once(tmp_path):
     result = read_report(tmp_path / "table.docx")
 
     assert result.text == "2022年重点民生项目\n养老\t救助\t儿童"
+
+
+W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def test_it_reads_a_docx_with_tracked_changes_as_accepted(tmp_path):
+    # A draft published with its revisions still tracked: the figure was changed from 20 to 30.
+    document = docx.Document()
+    paragraph = document.add_paragraph("建成")
+    paragraph._p.append(
+        parse_xml(f'<w:del {W_NS} w:id="1" w:author="办公室"><w:r><w:delText>20个</w:delText></w:r></w:del>')
+    )
+    paragraph._p.append(parse_xml(f'<w:ins {W_NS} w:id="2" w:author="办公室"><w:r><w:t>30个</w:t></w:r></w:ins>'))
+    paragraph.add_run("社区养老服务站。")
+    document.save(tmp_path / "plan.docx")
+
+    assert read_report(tmp_path / "plan.docx").text == "建成30个社区养老服务站。"
+
+
+def test_it_reads_docx_text_inside_content_controls(tmp_path):
+    # Official-document templates put the title and the date in content controls.
+    document = docx.Document()
+    document.add_paragraph("一、2022年工作计划")
+    body = document.element.body
+    title = f"<w:sdt {W_NS}><w:sdtContent><w:p><w:r><w:t>{ZHONGSHAN_TITLE}</w:t></w:r></w:p></w:sdtContent></w:sdt>"
+    body.insert(0, parse_xml(title))
+    dated = document.add_paragraph("印发日期：")
+    dated._p.append(
+        parse_xml(f"<w:sdt {W_NS}><w:sdtContent><w:r><w:t>2022年1月29日</w:t></w:r></w:sdtContent></w:sdt>")
+    )
+    document.save(tmp_path / "plan.docx")
+
+    result = read_report(tmp_path / "plan.docx")
+
+    assert result.text == f"{ZHONGSHAN_TITLE}\n一、2022年工作计划\n印发日期：2022年1月29日"
+    assert result.title == ZHONGSHAN_TITLE
 
 
 # -- PDF -------------------------------------------------------------------------------------

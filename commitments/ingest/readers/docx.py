@@ -11,7 +11,7 @@ import zipfile
 
 import docx
 from docx.table import Table
-from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 from commitments.ingest.readers.base import ReadResult, ReportReadError, build_result
 from commitments.ingest.readers.doc import OLE_MAGIC, DocReader
@@ -32,8 +32,33 @@ def is_docx(data: bytes) -> bool:
         return False
 
 
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+# Runs under these are not in the text as it reads: deleted or moved away in tracked changes, or
+# inside a text box anchored in the paragraph (python-docx leaves text boxes out too).
+_NOT_READ = {f"{W}del", f"{W}moveFrom", f"{W}txbxContent"}
+# Containers of paragraphs and tables: content controls (公文 templates use them for titles and
+# dates) and custom XML; python-docx does not look inside them.
+_WRAPPERS = {f"{W}sdt", f"{W}sdtContent", f"{W}customXml"}
+
+
+def _read(run, paragraph) -> bool:
+    parent = run.getparent()
+    while parent is not None and parent is not paragraph:
+        if parent.tag in _NOT_READ:
+            return False
+        parent = parent.getparent()
+    return True
+
+
+def paragraph_text(paragraph) -> str:
+    """The paragraph as it reads with tracked changes accepted: inserted text (w:ins) and text in
+    content controls or smart tags counts, deleted text does not. python-docx's Paragraph.text only
+    sees runs that are direct children, and lost "30个" from "建成<ins>30个</ins>社区养老服务站"."""
+    return "".join(Run(run, None).text for run in paragraph.iter(f"{W}r") if _read(run, paragraph))
+
+
 def _cell_lines(cell) -> list[str]:
-    return [line for line in _lines(cell) if line.strip()]
+    return [line for line in _lines(cell._tc, cell) if line.strip()]
 
 
 def _table_lines(table: Table) -> list[str]:
@@ -52,13 +77,16 @@ def _table_lines(table: Table) -> list[str]:
     return lines
 
 
-def _lines(container) -> list[str]:
+def _lines(element, parent) -> list[str]:
+    """Paragraphs and table rows in document order, inside content controls too."""
     lines = []
-    for block in container.iter_inner_content():
-        if isinstance(block, Paragraph):
-            lines.append(block.text)
-        elif isinstance(block, Table):
-            lines.extend(_table_lines(block))
+    for child in element.iterchildren():
+        if child.tag == f"{W}p":
+            lines.append(paragraph_text(child))
+        elif child.tag == f"{W}tbl":
+            lines.extend(_table_lines(Table(child, parent)))
+        elif child.tag in _WRAPPERS:
+            lines.extend(_lines(child, parent))
     return lines
 
 
@@ -91,7 +119,7 @@ class DocxReader:
             raise ReportReadError(NO_DOCUMENT)
         try:
             document = docx.Document(io.BytesIO(data))
-            lines = _lines(document)
+            lines = _lines(document.element.body, document._body)
             title = document.core_properties.title or ""
         except (KeyError, ValueError, zipfile.BadZipFile, OSError, SyntaxError) as error:
             # lxml's XMLSyntaxError is a SyntaxError; a part named in the package but missing is a KeyError.
