@@ -4,7 +4,7 @@ Government sites still publish many reports as .doc attachments. The text is ret
 2.4.1 describes: the File Information Block gives the piece table (in the table stream) and the
 length of the main text; each piece is either 8-bit (cp1252) or UTF-16 (all Chinese text). olefile
 opens the compound file. Headers, footers, footnotes and comments follow the main text in the
-document and are left out, as for .docx.
+document and are left out, as for .docx; text deleted in tracked changes is left out too.
 """
 
 from __future__ import annotations
@@ -32,6 +32,10 @@ _F_WHICH_TABLE = 0x0200
 _CLX_INDEX = 33  # fcClx/lcbClx in FibRgFcLcb97
 _CCP_TEXT_INDEX = 3  # ccpText in FibRgLw97
 _COMPRESSED = 0x40000000
+_CHPX_INDEX = 12  # fcPlcfBteChpx/lcbPlcfBteChpx in FibRgFcLcb97: where character properties are
+_PAGE = 512  # formatted disk pages of properties
+_SPRM_DELETED = 0x0800  # sprmCFRMarkDel
+_OPERAND_SIZE = {0: 1, 1: 1, 2: 2, 3: 4, 4: 2, 5: 2, 7: 3}  # by the sprm's spra bits; 6 is variable
 
 # Word's control characters in the text stream.
 _PARAGRAPH = "\r\x0b\x0c"  # paragraph end, line break, page/section break
@@ -98,18 +102,79 @@ def _main_text(ole: olefile.OleFileIO, word: bytes) -> str:
         raise ReportReadError(BROKEN.format(detail=f"缺少 {table_name} 流"))
     table = ole.openstream(table_name).read()
     clx = table[fc_clx : fc_clx + lcb_clx]
+    deleted = _deleted_spans(word, table, fc_lcb)
     pieces = []
     for cp_start, cp_end, fc in _piece_table(clx):
         cp_end = min(cp_end, ccp_text)
         if cp_end <= cp_start:
             continue
         count = cp_end - cp_start
-        if fc & _COMPRESSED:
-            offset = (fc & ~_COMPRESSED) // 2
-            pieces.append(word[offset : offset + count].decode("cp1252", errors="replace"))
-        else:
-            pieces.append(word[fc : fc + 2 * count].decode("utf-16-le", errors="replace"))
+        compressed = bool(fc & _COMPRESSED)
+        start = (fc & ~_COMPRESSED) // 2 if compressed else fc
+        width = 1 if compressed else 2
+        for kept_start, kept_end in _kept(start, start + width * count, deleted):
+            if compressed:
+                pieces.append(word[kept_start:kept_end].decode("cp1252", errors="replace"))
+            else:
+                kept_end -= (kept_end - kept_start) % 2
+                pieces.append(word[kept_start:kept_end].decode("utf-16-le", errors="replace"))
     return "".join(pieces)
+
+
+def _deleted_spans(word: bytes, table: bytes, fc_lcb: int) -> list[tuple[int, int]]:
+    """File offsets of text marked deleted in tracked changes (sprmCFRMarkDel in its character
+    properties): Word keeps deleted text in the stream, and "建成20个30个" would read as both figures."""
+    fc = _u32(word, fc_lcb + 8 * _CHPX_INDEX)
+    lcb = _u32(word, fc_lcb + 8 * _CHPX_INDEX + 4)
+    plc = table[fc : fc + lcb]
+    count = (len(plc) - 4) // 8
+    spans: list[tuple[int, int]] = []
+    for i in range(max(count, 0)):
+        page_number = _u32(plc, 4 * (count + 1) + 4 * i) & 0x3FFFFF
+        page = word[page_number * _PAGE : (page_number + 1) * _PAGE]
+        if len(page) < _PAGE:
+            continue
+        runs = page[_PAGE - 1]
+        if 4 * (runs + 1) + runs > _PAGE - 1:
+            continue
+        bounds = struct.unpack_from(f"<{runs + 1}I", page, 0)
+        for k in range(runs):
+            offset = 2 * page[4 * (runs + 1) + k]
+            if offset and _marked_deleted(page, offset):
+                spans.append((bounds[k], bounds[k + 1]))
+    return sorted(spans)
+
+
+def _marked_deleted(page: bytes, offset: int) -> bool:
+    size = page[offset]
+    properties = page[offset + 1 : offset + 1 + size]
+    position = 0
+    while position + 2 <= len(properties):
+        sprm = _u16(properties, position)
+        position += 2
+        operand = _OPERAND_SIZE.get(sprm >> 13)
+        if operand is None:  # variable length: a size byte first
+            if position >= len(properties):
+                break
+            operand = 1 + properties[position]
+        if sprm == _SPRM_DELETED:
+            return position < len(properties) and properties[position] == 1
+        position += operand
+    return False
+
+
+def _kept(start: int, end: int, deleted: list[tuple[int, int]]):
+    """The parts of [start, end) outside the deleted spans."""
+    for deleted_start, deleted_end in deleted:
+        if deleted_end <= start or deleted_start >= end:
+            continue
+        if deleted_start > start:
+            yield start, deleted_start
+        start = max(start, deleted_end)
+        if start >= end:
+            return
+    if start < end:
+        yield start, end
 
 
 def _piece_table(clx: bytes) -> list[tuple[int, int, int]]:
@@ -152,18 +217,44 @@ def _clean(text: str) -> str:
     return re.sub(f"[{_PARAGRAPH}]", "\n", text)
 
 
+_SUMMARY = "\x05SummaryInformation"
+_PID_CODEPAGE, _PID_TITLE = 1, 2
+_VT_I2, _VT_LPSTR, _VT_LPWSTR = 0x02, 0x1E, 0x1F
+_MAX_PROPERTIES = 64
+
+
 def _title(ole: olefile.OleFileIO) -> str:
-    try:
-        metadata = ole.get_metadata()
-    except Exception:  # noqa: BLE001 - a damaged summary only costs the title hint
+    """The title in the document's summary. Read here with bounds: olefile's metadata parser loops
+    for minutes on some damaged summaries, and the title is only a hint."""
+    if not ole.exists(_SUMMARY):
         return ""
-    title = metadata.title or b""
-    if isinstance(title, str):
-        return title
-    for encoding in (f"cp{metadata.codepage}" if metadata.codepage else "", "utf-8", "gb18030"):
-        if encoding:
-            try:
-                return title.decode(encoding).strip("\x00 ")
-            except (LookupError, UnicodeDecodeError):
-                continue
+    try:
+        summary = ole.openstream(_SUMMARY).read()
+        start = _u32(summary, 44)  # the first property set, after the header and its FMTID
+        count = min(_u32(summary, start + 4), _MAX_PROPERTIES)
+        values = {}
+        for i in range(count):
+            pid, offset = struct.unpack_from("<II", summary, start + 8 + 8 * i)
+            if pid in (_PID_CODEPAGE, _PID_TITLE):
+                values[pid] = start + offset
+        if _PID_TITLE not in values:
+            return ""
+        codepage = 0
+        if _PID_CODEPAGE in values and _u32(summary, values[_PID_CODEPAGE]) == _VT_I2:
+            codepage = _u16(summary, values[_PID_CODEPAGE] + 4)
+        kind, size = struct.unpack_from("<II", summary, values[_PID_TITLE])
+        raw = summary[values[_PID_TITLE] + 8 : values[_PID_TITLE] + 8 + min(size * 2, 2000)]
+    except (OSError, ValueError, struct.error):
+        return ""
+    if kind == _VT_LPWSTR:
+        return raw[: 2 * size].decode("utf-16-le", errors="ignore").strip("\x00 ")
+    if kind != _VT_LPSTR:
+        return ""
+    raw = raw[:size]
+    encodings = ["utf-8" if codepage == 65001 else f"cp{codepage}"] if codepage else []
+    for encoding in (*encodings, "utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding).strip("\x00 ")
+        except (LookupError, UnicodeDecodeError):
+            continue
     return ""
