@@ -24,6 +24,7 @@ NO_PAGES = "PDF 中没有页面"
 PAGES_WITHOUT_TEXT = "第 {pages} 页没有文本层（可能是扫描页），这些页的内容未能读取"
 PAGES_FAILED = "第 {pages} 页的文字提取失败，这些页的内容未能读取"
 RUNNING_LINES = "已去掉每页重复印出的页眉或页脚：{lines}"
+GLYPH_BY_GLYPH = "第 {pages} 页的文字是逐字排版的，已按版面位置重新拼成文字行"
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,49 @@ _MIN_TEXT_CHARS = 10
 # Fonts without a Unicode map come out as private-use or replacement characters.
 _UNMAPPED = re.compile(r"[\ue000-\uf8ff\ufffd]|\(cid:\d+\)")
 _MAX_UNMAPPED_SHARE = 0.3
+
+
+# A producer that places every glyph on its own (typesetting systems, some OFD converters) comes
+# out of pypdf's plain mode one character a line; its layout mode puts them back on their lines.
+_SHATTERED_LINE_CHARS = 2
+_SHATTERED_SHARE = 0.5
+_SHATTERED_MIN_LINES = 10
+_CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’"
+_CJK_GAP_RE = re.compile(rf"(?<=[{_CJK}]) +| +(?=[{_CJK}])")
+
+
+def shattered(text: str) -> bool:
+    """Most lines hold one or two characters: the page was set glyph by glyph."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    short = sum(len(line) <= _SHATTERED_LINE_CHARS for line in lines)
+    return short >= _SHATTERED_MIN_LINES and short >= _SHATTERED_SHARE * len(lines)
+
+
+def from_layout(text: str) -> str:
+    """pypdf's layout-mode text as lines of the report.
+
+    Layout mode pads with spaces wherever glyphs are apart ("30 个", "社区+  物业"); next to a Chinese
+    character a space is never part of the text. It also renders the line spacing as blank lines;
+    the blank lines every line has are dropped, wider gaps stay. A line's indentation stays: it
+    starts a paragraph.
+    """
+    lines, gaps, blank = [], [], 0
+    for line in text.split("\n"):
+        body = line.lstrip(" ")
+        if not body.strip():
+            blank += 1
+            continue
+        if lines:
+            gaps.append(blank)
+        lines.append((blank, line[: len(line) - len(body)] + _CJK_GAP_RE.sub("", body.rstrip())))
+        blank = 0
+    spacing = min(gaps, default=0)
+    out = []
+    for index, (before, line) in enumerate(lines):
+        if index:
+            out.extend([""] * (before - spacing))
+        out.append(line)
+    return "\n".join(out)
 
 
 def _page_list(pages: list[int]) -> str:
@@ -79,10 +123,13 @@ class PdfReportReader:
             raise ReportReadError(BROKEN) from error
         if not pages:
             raise ReportReadError(NO_PAGES)
-        texts, empty, failed = [], [], []
+        texts, empty, failed, placed = [], [], [], []
         for number, page in enumerate(pages, start=1):
             try:
                 text = page.extract_text() or ""
+                if shattered(text):
+                    text = from_layout(page.extract_text(extraction_mode="layout") or "")
+                    placed.append(number)
             except Exception:  # noqa: BLE001 - one bad page must not lose the rest of the report
                 logger.warning("Text extraction failed on page %s", number, exc_info=True)
                 failed.append(number)
@@ -102,6 +149,8 @@ class PdfReportReader:
             warnings.append(PAGES_WITHOUT_TEXT.format(pages=_page_list(empty)))
         if failed:
             warnings.append(PAGES_FAILED.format(pages=_page_list(failed)))
+        if placed:
+            warnings.append(GLYPH_BY_GLYPH.format(pages=_page_list(placed)))
         if furniture.repeated:
             warnings.append(RUNNING_LINES.format(lines="、".join(f"“{line}”" for line in furniture.repeated[:3])))
         return build_result(
