@@ -1,6 +1,6 @@
 """A PDF's text as printed: page numbers and running headers/footers are taken out (left in, they cut
-paragraphs in two and read as lines of the report), and a page set glyph by glyph is put back on its
-lines."""
+paragraphs in two and read as lines of the report), a page set glyph by glyph is put back on its
+lines, and radical code points a font maps its glyphs to are read as the characters they show."""
 
 from __future__ import annotations
 
@@ -140,3 +140,19 @@ def test_a_footer_on_the_first_page_goes_and_a_header_repeating_the_title_stays_
         "三、加强基层治理\n完善村规民约。",
     ]
     assert stripped.repeated == ("中山市民政局印发", "中山市民政局2022年工作计划")
+
+
+# What a PDF font with a radical-mapped ToUnicode table puts in the text layer for these characters.
+AS_RADICALS = str.maketrans("一工生行人大民长门见", "⼀⼯⽣⾏⼈⼤⺠⻓⻔⻅")
+
+
+def test_characters_a_font_maps_to_radicals_are_read_as_characters(plan):
+    data = printed_pdf(plan.translate(AS_RADICALS), header=None, footer="- {page} -")
+    assert "⼯作" in plan.translate(AS_RADICALS)
+
+    result = read_report_bytes(data, filename="plan.pdf")
+
+    assert result.text == plan
+    assert any(w.startswith("文本中有") and "部首形字符" in w for w in result.warnings)
+    flat = analyse_text(plan, year=2022)
+    assert [c.text for c in analyse_text(result.text, year=2022).commitments] == [c.text for c in flat.commitments]

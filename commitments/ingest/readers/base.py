@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from commitments.ingest.readers.metadata import find_published, guess_title, tidy_title
@@ -16,6 +17,20 @@ from commitments.ingest.wrapping import text_wrap_width, unwrap
 
 TRADITIONAL_WARNING = "文本为繁体中文，已转换为简体"
 UNWRAPPED_WARNING = "文本按版面每行约 {width:g} 字折行（常见于 PDF），已把折行合并为段落"
+RADICALS_WARNING = "文本中有 {count} 处部首形字符（如“⼯”“⺠”，常见于 PDF 字体映射），已换成对应的汉字"
+
+# PDF fonts often map glyphs to the radical code points rather than the characters: "⼯作" is not
+# "工作" to a segmenter, and "⼀、" is no heading. Kangxi radicals have compatibility mappings; the
+# simplified radicals of the supplement that are characters of their own are listed.
+_RADICALS = {cp: unicodedata.normalize("NFKC", chr(cp)) for cp in range(0x2F00, 0x2FD6)} | {
+    ord(radical): character
+    for radical, character in zip(
+        "⺠⻓⻔⻅⻋⻢⻚⻛⻜⻝⻥⻦⻰⻬⻮⻳⻆⻘⻄⺟⺩⻩⻤⻨⻣⻉⻙⻗⺎⺓⺝",
+        "民长门见车马页风飞食鱼鸟龙齐齿龟角青西母王黄鬼麦骨贝韦雨兀幺月",
+        strict=True,
+    )
+}
+_RADICAL_RE = re.compile("[" + "".join(map(chr, _RADICALS)) + "]")
 
 
 @dataclass(frozen=True)
@@ -74,6 +89,11 @@ def build_result(
     if not text.strip():
         raise ReportReadError(empty_reason)
     warnings = list(warnings)
+    radicals = len(_RADICAL_RE.findall(text))
+    if radicals:
+        text = text.translate(_RADICALS)
+        title = title.translate(_RADICALS)
+        warnings.append(RADICALS_WARNING.format(count=radicals))
     # A report printed at a fixed width (a PDF's text layer, a page saved as text) is stored with its
     # paragraphs whole, so that a word, a figure or "一是" is never cut by a line end downstream.
     width = text_wrap_width(text)
