@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import asdict, dataclass, field
 
-ENGINE_VERSION = "extract-0.3"  # 0.3: headings without a year placed by the report's date
+ENGINE_VERSION = "extract-0.3"  # 0.3: headings without a year placed by the date; task-table header rows skipped
 
 
 @dataclass(frozen=True)

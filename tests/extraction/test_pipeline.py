@@ -85,6 +85,20 @@ def test_addresses_and_list_introductions_are_skipped(nlp):
     assert [t for t, _, _ in found] == ["开展招商引资专项行动"]
 
 
+def test_a_task_tables_header_row_is_no_commitment_and_its_rows_are(nlp):
+    # 重点工作任务分工表 as a .docx or .doc reader gives it: a row a line, cells separated by tabs.
+    text = (
+        "序号\t工作任务\t责任科室\t完成时限\n"
+        "1\t建成社区养老服务站30个\t养老服务科\t2022年12月底\n"
+        "指标名称\t单位\t2022年目标\n"
+        "护理型床位占比\t%\t超过50%\n"
+    )
+
+    found = [t for t, _, _ in commitments_of(nlp, text)]
+
+    assert found == ["1\t建成社区养老服务站30个\t养老服务科\t2022年12月底", "护理型床位占比\t%\t超过50%"]
+
+
 def test_attributes_documents_targets_actions_deadline(nlp):
     doc = nlp("2022年底前修订《中山市养老服务机构资助办法》，全市公办养老机构护理型床位占比超过50%。")
     (span,) = doc.spans["commitments"]

@@ -19,6 +19,20 @@ HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 LEAD_LEVEL = 5
 PARAGRAPH_LEAD_MAX = 18
 ADDRESS_RE = re.compile(r"^(各位代表|同志们|各位领导|谢谢大家|女士们|先生们)[！!，,：:。]?$")
+# Column labels of a task table (重点工作任务分工表): its header row is no commitment, its rows are.
+TABLE_LABEL_RE = re.compile(
+    r"^(?:序号|编号|(?:重点|主要|工作|具体|年度)?(?:任务|内容|目标|措施|举措)(?:内容|名称|清单)?|项目(?:名称)?|"
+    r"(?:责任|牵头|配合|主责)(?:单位|部门|科室|领导|人)|责任人|(?:完成|办结)?(?:时限|时间)|时间节点|进度安排|备注|"
+    r"指标(?:名称)?|(?:计量)?单位|(?:(?:19|20)\d{2}年)?(?:目标|完成|计划|实际)值|(?:19|20)\d{2}年(?:目标|计划|完成)?)$"
+)
+
+
+def is_table_header(text: str) -> bool:
+    """A row of tab-separated column labels ("序号\t工作任务\t责任科室\t完成时限")."""
+    cells = [cell.strip() for cell in text.split("\t") if cell.strip()]
+    labels = sum(bool(TABLE_LABEL_RE.match(cell)) for cell in cells)
+    return len(cells) >= 2 and labels >= max(2, len(cells) - 1)
+
 
 for _name, _default in [
     ("topic_path", ()),
@@ -98,6 +112,8 @@ class CommitmentDetector:
             body_start, end = _trim(text, body_start, end, skipped)
             body = text[body_start:end]
             if len(HAN_RE.findall(body)) < self.min_han or ADDRESS_RE.match(text[start:end]):
+                continue
+            if "\t" in body and is_table_header(body):
                 continue
             if body.endswith(("：", ":")) and (not same_paragraph_next or next_is_marker):
                 continue  # "今年要突出抓好十个方面的工作：" introduces the list that follows
