@@ -59,8 +59,11 @@ def seed_article() -> list[str]:
     return lines[lines.index("2021年工作回顾") :]
 
 
-def government_page(*, title: str, paragraphs: list[str], published: str = "2022-01-29", charset: str = "utf-8") -> str:
-    """A page the way a city bureau's TRS-style CMS serves it: furniture around one article."""
+def government_page(
+    *, title: str, paragraphs: list[str], published: str = "2022-01-29", charset: str = "utf-8", pager: str = ""
+) -> str:
+    """A page the way a city bureau's TRS-style CMS serves it: furniture around one article, and
+    `pager` under it when the article is split over pages."""
     body = "\n".join(
         f'        <p style="text-indent: 2em;">{html.escape(paragraph)}</p>'
         if not paragraph.endswith(("回顾", "计划"))
@@ -106,7 +109,7 @@ def government_page(*, title: str, paragraphs: list[str], published: str = "2022
       <div class="TRS_Editor">
 {body}
       </div>
-    </div>
+    </div>{pager}
     <div class="fx">分享到：<a href="#">微信</a> <a href="#">微博</a> <a href="#">QQ空间</a></div>
     <div class="sj">扫一扫在手机打开当前页面</div>
     <div class="dy">【<a href="javascript:window.print()">打印</a>】【<a href="javascript:window.close()">关闭</a>】</div>
@@ -273,6 +276,42 @@ def test_it_drops_government_page_furniture_and_keeps_the_article_whole(tmp_path
     assert (result.format, result.encoding) == ("html", "utf-8")
     assert result.title == ZHONGSHAN_TITLE
     assert result.published == datetime.date(2022, 1, 29)
+
+
+@pytest.mark.parametrize(
+    ("pager", "warning"),
+    [
+        (
+            '<div id="page"><script>createPageHTML(3, 0, "t20220129_1234567", "html");</script></div>',
+            "网页正文分 3 页显示，这里只读到第 1 页",
+        ),
+        (
+            '<div class="pages">第2页 共3页 <a href="t20220129_1234567.html">上一页</a> '
+            '<a href="t20220129_1234567_2.html">下一页</a> <a href="t20220129_1234567_2.html">尾页</a></div>',
+            "网页正文分 3 页显示，这里只读到第 2 页",
+        ),
+        (
+            '<div class="pages"><a href="?page=2">[下一页]</a></div>',
+            "网页正文分页显示（有“下一页”），这里只读到其中一页",
+        ),
+    ],
+    ids=["trs-script", "pager-with-count", "pager"],
+)
+def test_it_warns_that_a_page_holds_only_part_of_an_article(pager, warning):
+    plan = paragraphs_of(ZHONGSHAN_PLAN)[:8]
+    page = government_page(title=ZHONGSHAN_TITLE, paragraphs=plan, pager=pager)
+
+    result = read_report_bytes(page.encode("utf-8"), filename="page.html")
+
+    assert result.text.split("\n") == plan  # the page's own part, without the pager
+    assert any(w.startswith(warning) and "请把各页都导入" in w for w in result.warnings)
+
+
+def test_a_link_to_the_next_article_is_no_pager():
+    pager = '<div class="next"><a href="/post_3.html">下一篇：2023年工作计划</a></div>'
+    page = government_page(title=ZHONGSHAN_TITLE, paragraphs=paragraphs_of(ZHONGSHAN_PLAN)[:8], pager=pager)
+
+    assert read_report_bytes(page.encode("utf-8"), filename="page.html").warnings == ()
 
 
 def test_it_decodes_a_gbk_page_by_its_meta_charset(tmp_path):

@@ -18,6 +18,8 @@ from commitments.ingest.readers.encoding import Decoded, bom_encoding, decode_by
 from commitments.ingest.readers.metadata import find_labelled_date, parse_date, strip_site_suffix
 
 EMPTY = "网页中没有找到正文文字"
+PAGED = "网页正文分 {total} 页显示，这里只读到第 {current} 页：请把各页都导入，或导入完整的附件（PDF/Word）"
+PAGED_UNKNOWN = "网页正文分页显示（有“下一页”），这里只读到其中一页：请把各页都导入，或导入完整的附件（PDF/Word）"
 DECLARED_MISMATCH = "网页声明的编码 {declared} 与内容不符，已按 {encoding} 读取"
 
 # Never content.
@@ -305,6 +307,31 @@ def _title(soup: BeautifulSoup) -> str:
     return headings[0] if headings else page_title
 
 
+# Long articles are split over pages: TRS WCM writes `createPageHTML(total, current0, "t2022…", "html")`,
+# other CMSs a pager with 下一页 / 尾页 and "第 1 页 共 3 页".
+_PAGER_SCRIPT_RE = re.compile(r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)")
+_PAGE_OF_RE = re.compile(r"第\s*(\d+)\s*页\s*[/／,，]?\s*共\s*(\d+)\s*页")
+_NEXT_PAGE_RE = re.compile(r"^\s*[\[【<《]?\s*(?:下一页|下页|尾页|末页)\s*[\]】>》]?\s*$")
+
+
+def pagination(soup: BeautifulSoup) -> tuple[int, int] | None:
+    """(this page, pages) of an article split over pages, (0, 0) when the count is not shown; None
+    for a whole article. Read before scripts are dropped."""
+    for script in soup.find_all("script"):
+        found = _PAGER_SCRIPT_RE.search(script.string or "")
+        if found and int(found.group(1)) > 1:
+            return int(found.group(2)) + 1, int(found.group(1))
+    pagers = [
+        a
+        for a in soup.find_all("a")
+        if _NEXT_PAGE_RE.match(a.get_text()) and not str(a.get("href", "#")).startswith(("#", "javascript"))
+    ]
+    counted = _PAGE_OF_RE.search(soup.get_text(" ")) if pagers else None
+    if counted and int(counted.group(2)) > 1:
+        return int(counted.group(1)), int(counted.group(2))
+    return (0, 0) if pagers else None
+
+
 def _meta_date(soup: BeautifulSoup) -> datetime.date | None:
     for content in _meta(soup, _DATE_META):
         date = parse_date(content)
@@ -326,6 +353,11 @@ class HtmlReader:
         soup = BeautifulSoup(decoded.text, "lxml")
         title = _title(soup)
         published = _meta_date(soup)
+        warnings = list(decoded.warnings)
+        paged = pagination(soup)
+        if paged:
+            current, total = paged
+            warnings.append(PAGED.format(current=current, total=total) if total else PAGED_UNKNOWN)
         for tag in soup.find_all(_ALWAYS_DROP):
             tag.decompose()
         body = soup.body or soup
@@ -339,6 +371,6 @@ class HtmlReader:
             encoding=decoded.encoding,
             title=title,
             published=published,
-            warnings=decoded.warnings,
+            warnings=warnings,
             empty_reason=EMPTY,
         )
