@@ -27,6 +27,9 @@ TABLE_LABEL_RE = re.compile(
 )
 
 
+ROW_NUMBER_RE = re.compile(r"\d{1,3}[.、]?\t+")
+
+
 def is_table_header(text: str) -> bool:
     """A row of tab-separated column labels ("序号\t工作任务\t责任科室\t完成时限")."""
     cells = [cell.strip() for cell in text.split("\t") if cell.strip()]
@@ -110,6 +113,9 @@ class CommitmentDetector:
                 if lead_end is not None:
                     level, body_start = LEAD_LEVEL, lead_end
             body_start, end = _trim(text, body_start, end, skipped)
+            row_number = ROW_NUMBER_RE.match(text, body_start, end)
+            if row_number:  # a task table's row: its 序号 cell is not part of the task
+                body_start = row_number.end()
             body = text[body_start:end]
             if len(HAN_RE.findall(body)) < self.min_han or ADDRESS_RE.match(text[start:end]):
                 continue
