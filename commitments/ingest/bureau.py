@@ -103,14 +103,14 @@ def detect_bureau(text: str, title: str = "") -> str | None:
 _SIGNATURE_LINES = 4
 _SIGNATURE_MAX_CHARS = 30
 # What may stand beside the issuer's name on its line: a date, a seal note (（盖章）).
-_SIGNATURE_REST_RE = re.compile(r"[\s\d〇○零一二三四五六七八九十年月日.\-/（）()盖章]*")
+_SIGNATURE_REST_RE = re.compile(r"[ \u3000\d〇○零一二三四五六七八九十年月日.\-/（）()盖章]*")
 
 
 def _signature(body: str, places: dict[str, Counter]) -> str | None:
     """The issuer named on a line of its own among the last lines ("中山市民政局\n2022年1月29日")."""
     lines = [line.strip() for line in body.rstrip().rsplit("\n", 12)[-12:] if line.strip()]
     for line in reversed(lines[-_SIGNATURE_LINES:]):
-        if len(line) > _SIGNATURE_MAX_CHARS:
+        if len(line) > _SIGNATURE_MAX_CHARS or "\t" in line:  # a table row is no signature
             continue
         organ = _ORGAN_RE.search(line)
         if not organ or not _SIGNATURE_REST_RE.fullmatch(line[organ.end() :]):

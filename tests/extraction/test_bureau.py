@@ -73,3 +73,7 @@ def test_the_issuer_signing_the_document_is_its_author(signature):
 
 def test_a_name_in_a_closing_sentence_is_no_signature():
     assert detect_bureau(BODY + "联系人：张三，中山市民政局\n2022年1月29日") == "中山市教体局"
+
+
+def test_a_table_row_at_the_end_is_no_signature():
+    assert detect_bureau(BODY + "序号\t牵头单位\t完成时限\n1\t市住房和城乡建设局\t2023年12月") == "中山市教体局"

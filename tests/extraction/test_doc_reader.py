@@ -111,7 +111,7 @@ def test_it_rejects_an_encrypted_doc():
 
 def test_it_explains_that_word_95_files_must_be_saved_again():
     data = bytearray(DOC.read_bytes())
-    data[fib_offset(data) + 2 : fib_offset(data) + 4] = (100).to_bytes(2, "little")  # nFib of Word 95
+    data[fib_offset(data) + 2 : fib_offset(data) + 4] = (104).to_bytes(2, "little")  # nFib of Word 95
 
     assert "Word 95 或更早版本" in read_error(bytes(data))
 

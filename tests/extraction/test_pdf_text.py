@@ -156,3 +156,22 @@ def test_characters_a_font_maps_to_radicals_are_read_as_characters(plan):
     assert any(w.startswith("文本中有") and "部首形字符" in w for w in result.warnings)
     flat = analyse_text(plan, year=2022)
     assert [c.text for c in analyse_text(result.text, year=2022).commitments] == [c.text for c in flat.commitments]
+
+
+def test_a_glyph_by_glyph_page_that_layout_mode_fails_on_keeps_its_plain_text(plan, monkeypatch):
+    from pypdf import PageObject
+
+    plain = PageObject.extract_text
+
+    def layout_fails(self, *args, extraction_mode="plain", **kwargs):
+        if extraction_mode == "layout":
+            raise ValueError("broken layout")
+        return plain(self, *args, **kwargs)
+
+    monkeypatch.setattr(PageObject, "extract_text", layout_fails)
+    data = printed_pdf(plan, header=None, footer=None, glyphs=True)
+
+    result = read_report_bytes(data, filename="plan.pdf")
+
+    assert len(result.text.split("\n")) > 1000  # one character a line, but every page kept
+    assert not any("逐字排版" in w or "提取失败" in w for w in result.warnings)

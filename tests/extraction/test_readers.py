@@ -447,13 +447,20 @@ def test_it_reads_a_merged_docx_cell_once(tmp_path):
 W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 
 
-def test_it_reads_a_docx_with_tracked_changes_as_accepted(tmp_path):
+@pytest.mark.parametrize(
+    "removed",
+    [
+        '<w:del {ns} w:id="1" w:author="办公室"><w:r><w:delText>20个</w:delText></w:r></w:del>',
+        '<w:del {ns} w:id="1" w:author="办公室"><w:r><w:t>20个</w:t></w:r></w:del>',  # some writers use w:t
+        '<w:moveFrom {ns} w:id="1" w:author="办公室"><w:r><w:t>20个</w:t></w:r></w:moveFrom>',
+    ],
+    ids=["deleted", "deleted-as-text", "moved-away"],
+)
+def test_it_reads_a_docx_with_tracked_changes_as_accepted(tmp_path, removed):
     # A draft published with its revisions still tracked: the figure was changed from 20 to 30.
     document = docx.Document()
     paragraph = document.add_paragraph("建成")
-    paragraph._p.append(
-        parse_xml(f'<w:del {W_NS} w:id="1" w:author="办公室"><w:r><w:delText>20个</w:delText></w:r></w:del>')
-    )
+    paragraph._p.append(parse_xml(removed.format(ns=W_NS)))
     paragraph._p.append(parse_xml(f'<w:ins {W_NS} w:id="2" w:author="办公室"><w:r><w:t>30个</w:t></w:r></w:ins>'))
     paragraph.add_run("社区养老服务站。")
     document.save(tmp_path / "plan.docx")

@@ -76,8 +76,12 @@ def test_a_report_signed_at_its_end_is_placed_by_that_date(review, plan, signed,
     assert [year for _, year in parts(extraction)] == list(years)
 
 
-def test_a_deadline_in_the_closing_sentence_is_not_the_reports_date():
-    document = read(f"民政工作报告\n一、主要工作成效\n{BODY}\n二、下步工作打算\n{BODY}\n力争2022年12月31日前全部完成")
+@pytest.mark.parametrize(
+    "closing",
+    ["力争2022年12月31日前全部完成", "本办法自2023年1月1日施行", "2\t完善养老服务体系\t市民政局\t2022年12月31日"],
+)
+def test_a_deadline_or_a_table_row_at_the_end_is_not_the_reports_date(closing):
+    document = read(f"民政工作报告\n一、主要工作成效\n{BODY}\n二、下步工作打算\n{BODY}\n{closing}")
 
     assert document.published is None
 

@@ -26,7 +26,7 @@ ENCRYPTED = "Word 文档已加密，需要密码才能读取：请导入未加�
 BROKEN = "Word (.doc) 文件已损坏，无法读取：{detail}"
 
 _WORD_97_IDENT = 0xA5EC
-_MIN_NFIB = 101  # Word 97 and later
+_MIN_NFIB = 0xC0  # Word 97 and later; Word 6 and 95 wrote 101-104 and another FIB layout
 _F_ENCRYPTED = 0x0100
 _F_WHICH_TABLE = 0x0200
 _CLX_INDEX = 33  # fcClx/lcbClx in FibRgFcLcb97

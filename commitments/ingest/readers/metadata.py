@@ -28,7 +28,7 @@ _LABEL_SEARCH_CHARS = 3000
 # The signature block closes the document: the issuer, then the date, maybe a note (（此件公开发布）).
 _BOTTOM_LINES = 4
 _SIGNATURE_MAX_CHARS = 40
-_SIGNATURE_REST_RE = re.compile(r"[，,。；;：:！？!?]|前|起|截至|以来|之前|以后")
+_SIGNATURE_REST_RE = re.compile(r"[，,。；;：:！？!?\t]|前|起|自|截至|以来|之前|以后|施行|实施|执行|底|完成|办结")
 
 
 def _cn_number(text: str) -> int:
@@ -89,7 +89,7 @@ def _signature_date(text: str) -> datetime.date | None:
     closing sentence ("力争2022年12月31日前完成。") is a deadline, not the document's date."""
     for line in _bottom_lines(text):
         match = _ANY_DATE.search(line)
-        if match and len(line) <= _SIGNATURE_MAX_CHARS:
+        if match and len(line) <= _SIGNATURE_MAX_CHARS and "\t" not in line:
             rest = (line[: match.start()] + line[match.end() :]).strip()
             if not _SIGNATURE_REST_RE.search(rest):
                 date = _date_from_match(match)

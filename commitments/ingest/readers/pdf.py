@@ -77,6 +77,15 @@ def from_layout(text: str) -> str:
     return "\n".join(out)
 
 
+def _relaid(page, text: str, number: int) -> tuple[str, bool]:
+    """The page in layout mode, or its plain text when layout mode fails on it."""
+    try:
+        return from_layout(page.extract_text(extraction_mode="layout") or ""), True
+    except Exception:  # noqa: BLE001 - the plain text is still the page's text
+        logger.warning("Layout-mode extraction failed on page %s", number, exc_info=True)
+        return text, False
+
+
 def _page_list(pages: list[int]) -> str:
     shown = "、".join(str(page) for page in pages[:10])
     return shown + (f" 等 {len(pages)} " if len(pages) > 10 else "")
@@ -128,8 +137,9 @@ class PdfReportReader:
             try:
                 text = page.extract_text() or ""
                 if shattered(text):
-                    text = from_layout(page.extract_text(extraction_mode="layout") or "")
-                    placed.append(number)
+                    text, relaid = _relaid(page, text, number)
+                    if relaid:
+                        placed.append(number)
             except Exception:  # noqa: BLE001 - one bad page must not lose the rest of the report
                 logger.warning("Text extraction failed on page %s", number, exc_info=True)
                 failed.append(number)
