@@ -175,3 +175,29 @@ def test_a_glyph_by_glyph_page_that_layout_mode_fails_on_keeps_its_plain_text(pl
 
     assert len(result.text.split("\n")) > 1000  # one character a line, but every page kept
     assert not any("逐字排版" in w or "提取失败" in w for w in result.warnings)
+
+
+def body_lines(page: int) -> list[str]:
+    """Seven lines of the report, different on each page (but for their numbers, at the same place)."""
+    return [f"第{page}页第{n}行正文，写的是报告本身的内容" for n in range(1, 8)]
+
+
+def test_the_issuer_signing_the_last_page_stays_though_the_header_names_it_too():
+    pages = [
+        "\n".join(["中山市民政局2022年工作计划", *body_lines(1)]),
+        "\n".join(["中山市民政局", *body_lines(2)]),
+        "\n".join(["中山市民政局", *body_lines(3), "中山市民政局", "2022年1月29日"]),
+    ]
+
+    stripped = strip_furniture(pages)
+
+    assert stripped.pages[2].split("\n") == [*body_lines(3), "中山市民政局", "2022年1月29日"]
+    assert stripped.repeated == ("中山市民政局",)
+
+
+def test_bare_numbers_go_only_where_they_count_the_pages():
+    numbered = ["\n".join([*body_lines(page), str(page)]) for page in (1, 2, 3)]
+    figure = ["\n".join([*body_lines(1), "500"]), "\n".join(body_lines(2)), "\n".join(body_lines(3))]
+
+    assert strip_furniture(numbered).pages == ["\n".join(body_lines(page)) for page in (1, 2, 3)]
+    assert strip_furniture(figure).pages == figure  # a table's last figure at the foot of a page

@@ -23,6 +23,7 @@ _DIGITS_RE = re.compile(r"[0-9０-９]+")
 _SPACE_RE = re.compile(r"[\s\u3000]+")
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 _SENTENCE_END_RE = re.compile(r"[。！？；：，、!?;:,]$")
+_CLAUSE_RE = re.compile(r"[，,；;]")  # a header names; it has no clauses
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,14 @@ def _key(line: str) -> str:
 
 
 def _furniture_like(line: str) -> bool:
-    """Short, with words, and neither a sentence (ending in 。) nor an item of a list ("（5）…"),
-    whose numbers would otherwise look like page numbers."""
+    """Short, with words, and neither a sentence (ending in 。, or with clauses) nor an item of a
+    list ("（5）…"), whose numbers would otherwise look like page numbers."""
     line = line.strip()
     return (
         len(line) <= MAX_CHARS
         and bool(_HAN_RE.search(line))
         and not _SENTENCE_END_RE.search(line)
+        and not _CLAUSE_RE.search(line)
         and heading_level(line, 0) is None
     )
 
@@ -52,39 +54,70 @@ def _filled(lines: list[str]) -> list[int]:
     return [i for i, line in enumerate(lines) if line.strip()]
 
 
-def _edges(lines: list[str]) -> list[int]:
+def _edges(lines: list[str]) -> list[tuple[tuple[str, int], int]]:
+    """((side, rank from that edge), line index) of the lines where furniture is printed."""
     filled = _filled(lines)
-    return sorted(set(filled[:EDGE_LINES]) | set(filled[-EDGE_LINES:]))
+    top = [(("top", rank), i) for rank, i in enumerate(filled[:EDGE_LINES])]
+    bottom = [(("bottom", rank), i) for rank, i in enumerate(reversed(filled[-EDGE_LINES:]))]
+    return top + bottom
+
+
+def _page_numbers(split: list[list[str]]) -> set[tuple[int, int]]:
+    """(page, line) of the page numbers: a decorated one ("— 3 —", "第3页") next to an edge; a bare
+    number only on the outermost line, where it counts up with the pages (a figure may end a page)."""
+    found: set[tuple[int, int]] = set()
+    bare: dict[str, list[tuple[int, int, int]]] = {"top": [], "bottom": []}
+    for page, lines in enumerate(split):
+        for (side, rank), i in _edges(lines):
+            line = lines[i].strip()
+            if not PAGE_NUMBER_LINE_RE.match(line):
+                continue
+            if not line.isdigit():
+                if rank <= 1:
+                    found.add((page, i))
+            elif rank == 0:
+                bare[side].append((page, i, int(line) - page))
+    for numbers in bare.values():
+        offsets = Counter(offset for _, _, offset in numbers)
+        if offsets:
+            offset, count = offsets.most_common(1)[0]
+            if count >= MIN_PAGES:
+                found |= {(page, i) for page, i, own in numbers if own == offset}
+    return found
 
 
 def strip_furniture(pages: list[str]) -> Furniture:
     """The pages without their page numbers and running headers/footers.
 
-    On the first page a line at the top stays once: a running header repeats the report's title,
-    which the first page prints as its title (and some offices print the header above it too).
+    A running line is one that stands at the same place (side and rank from the edge) on most
+    pages: the issuer signing the last page is not the header that names it on every page. On the
+    first page a line at the top stays once: a running header repeats the report's title, which the
+    first page prints as its title (and some offices print the header above it too).
     """
     split = [page.split("\n") for page in pages]
     with_text = [i for i, lines in enumerate(split) if any(line.strip() for line in lines)]
-    counts: Counter[str] = Counter()
+    counts: Counter[tuple[tuple[str, int], str]] = Counter()
     for lines in split:
-        counts.update({_key(lines[i]) for i in _edges(lines) if _furniture_like(lines[i])})
+        counts.update({(place, _key(lines[i])) for place, i in _edges(lines) if _furniture_like(lines[i])})
     needed = max(MIN_PAGES, REPEAT_SHARE * len(with_text))
-    running = {key for key, count in counts.items() if count >= needed}
+    running = {found for found, count in counts.items() if count >= needed}
+    numbers = _page_numbers(split)
     first = with_text[0] if with_text else -1
-    cleaned, taken, seen_top = [], {}, set()
+    cleaned, taken = [], {}
     for index, lines in enumerate(split):
-        drop = set()
-        kept_top = set(_filled(lines)[:EDGE_LINES]) if index == first else set()
-        for i in _edges(lines):
+        drop = {i for page, i in numbers if page == index}
+        edges = _edges(lines)
+        for place, i in edges:
             line = lines[i].strip()
-            if PAGE_NUMBER_LINE_RE.match(line):
-                drop.add(i)
-            elif _furniture_like(line) and _key(line) in running:
-                if i in kept_top and _key(line) not in seen_top:
-                    seen_top.add(_key(line))  # the title, printed once: the header may repeat it
+            if i in drop or not _furniture_like(line) or (place, _key(line)) not in running:
+                continue
+            if index == first and place[0] == "top":
+                # The title, printed once; the header repeating it above the title goes.
+                twins = [j for other, j in edges if other[0] == "top" and j != i and _key(lines[j]) == _key(line)]
+                if not twins:
                     continue
-                drop.add(i)
-                taken.setdefault(_key(line), line)
+            drop.add(i)
+            taken.setdefault(_key(line), line)
         kept = [line for i, line in enumerate(lines) if i not in drop]
         filled = _filled(kept)
         # A page's text ends with a line break; left in, it would end the paragraph the next page goes on with.
