@@ -92,11 +92,18 @@ def test_a_task_tables_header_row_is_no_commitment_and_its_rows_are_without_thei
         "1\t建成社区养老服务站30个\t养老服务科\t2022年12月底\n"
         "指标名称\t单位\t2022年目标\n"
         "护理型床位占比\t%\t超过50%\n"
+        "新建社区养老服务站30个\t2023年\t2024年\n"
+        "目标\t建成30个社区养老服务站\t2023年\n"
     )
 
     found = [t for t, _, _ in commitments_of(nlp, text)]
 
-    assert found == ["建成社区养老服务站30个\t养老服务科\t2022年12月底", "护理型床位占比\t%\t超过50%"]
+    assert found == [
+        "建成社区养老服务站30个\t养老服务科\t2022年12月底",
+        "护理型床位占比\t%\t超过50%",
+        "新建社区养老服务站30个\t2023年\t2024年",  # a row with year cells is still a row
+        "目标\t建成30个社区养老服务站\t2023年",
+    ]
 
 
 def test_attributes_documents_targets_actions_deadline(nlp):

@@ -30,11 +30,18 @@ TABLE_LABEL_RE = re.compile(
 ROW_NUMBER_RE = re.compile(r"\d{1,3}[.、]?\t+")
 
 
+YEAR_LABEL_RE = re.compile(r"^(?:19|20)\d{2}年")
+
+
 def is_table_header(text: str) -> bool:
-    """A row of tab-separated column labels ("序号\t工作任务\t责任科室\t完成时限")."""
+    """A row of tab-separated column labels ("序号\t工作任务\t责任科室\t完成时限"): every cell a label,
+    and not only years ("新建养老服务站30个\t2023年\t2024年" is a row of a table)."""
     cells = [cell.strip() for cell in text.split("\t") if cell.strip()]
-    labels = sum(bool(TABLE_LABEL_RE.match(cell)) for cell in cells)
-    return len(cells) >= 2 and labels >= max(2, len(cells) - 1)
+    return (
+        len(cells) >= 2
+        and all(TABLE_LABEL_RE.match(cell) for cell in cells)
+        and any(not YEAR_LABEL_RE.match(cell) for cell in cells)
+    )
 
 
 for _name, _default in [
