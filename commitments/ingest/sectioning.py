@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from commitments.extraction import SectionSpan
 from commitments.ingest.headings import heading_level
@@ -43,13 +43,17 @@ PERIOD_RE = re.compile(
     r"上半年|下半年|前三季度|第[一二三四1-4]季度|[一二三四]季度|下一阶段|下阶段|下一步|十[一二三四五六七八九]五"
 )
 FIVE_YEAR_RE = re.compile(r"^十[一二三四五六七八九]五$")
-# Years a heading gives relative to when the report was written ("今年工作安排", "过去一年工作回顾").
-RELATIVE_YEAR_RE = {
-    0: re.compile(r"今年|本年"),
-    1: re.compile(r"明年|来年|下一年|新的一年"),
-    -1: re.compile(r"去年|上年|上一年|过去一年|过去的一年"),
-}
 LATE_MONTH = 10  # a report dated October or later plans for the next year
+# Years a heading gives relative to when the report was written ("今年工作安排", "过去一年工作回顾"),
+# as offsets from the year of its date, early in the year and late in it (from LATE_MONTH): in
+# December "过去一年" is the year now ending and "新的一年" the next.
+RELATIVE_YEARS = [
+    (re.compile(r"过去(?:的)?一年"), (-1, 0)),
+    (re.compile(r"新的一年"), (0, 1)),
+    (re.compile(r"今年|本年"), (0, 0)),
+    (re.compile(r"明年|来年|下一年"), (1, 1)),
+    (re.compile(r"去年|上年|上一年"), (-1, -1)),
+]
 # Breadcrumbs and menus of scraped pages look like headings ("首页 > 规划计划").
 NAVIGATION_RE = re.compile(r"[>›»]|当前位置|首页|登录|无障碍")
 BOILERPLATE_RE = re.compile(
@@ -227,30 +231,35 @@ def _report_year(starts: list[HeadingCandidate], title: str, year_hint: int | No
     for c in starts:
         if c.kind == "plan" and c.year and c.period in ("", "下半年", "下一阶段"):
             return c.year
+    # A report with a plan for the second half (下半年工作打算) plans for the year it reviews.
+    half = any(c.kind == "plan" and c.period == "下半年" for c in starts)
     for c in starts:
         if c.kind == "review" and c.year:
-            return c.year if c.period in ("上半年", "前三季度") or "季度" in c.period else c.year + 1
+            within = half or c.period in ("上半年", "前三季度") or "季度" in c.period
+            return c.year if within else c.year + 1
     title_years = _years_of(title)
     return max(title_years) if title_years else None
 
 
 def _relative_year(heading: str) -> int | None:
-    for offset, pattern in RELATIVE_YEAR_RE.items():
+    """Which relative year a heading names (an index into RELATIVE_YEARS), or None."""
+    for index, (pattern, _) in enumerate(RELATIVE_YEARS):
         if pattern.search(heading):
-            return offset
+            return index
     return None
 
 
-def year_from_date(starts: list[HeadingCandidate], published: datetime.date) -> int:
-    """The report's own (plan) year from the date it bears, when no heading or title writes one.
+def year_named(heading: str, published: datetime.date) -> int | None:
+    """The year a heading names relative to the report's date ("明年工作计划" of 2021-12-20: 2022)."""
+    index = _relative_year(heading)
+    if index is None:
+        return None
+    early, late = RELATIVE_YEARS[index][1]
+    return published.year + (late if published.month >= LATE_MONTH else early)
 
-    Headings that say 今年/明年/过去一年 tell which year the date is in; without them a report dated
-    late in the year plans for the next.
-    """
-    for c in starts:
-        offset = _relative_year(c.heading) if c.kind in ("plan", "review") and not c.period else None
-        if offset is not None:
-            return published.year + offset + (1 if c.kind == "review" else 0)
+
+def year_from_date(published: datetime.date) -> int:
+    """The report's own (plan) year from its date alone: late in the year it plans for the next."""
     return published.year + (1 if published.month >= LATE_MONTH else 0)
 
 
@@ -302,14 +311,25 @@ def split_sections(
         title_years = _years_of(title)
         year = year_hint or (max(title_years) if title_years else None)
         if year is None and published is not None:
-            year = year_from_date([], published)
+            year = year_from_date(published)
         warnings.append("未找到“回顾/计划”等部分标题，全文按一个计划部分处理")
         return [SectionSpan("plan", year, _period_of(title), title, 0, end)], year, warnings
 
+    named = []
+    if published is not None and not year_hint:
+        # 今年/明年/过去一年 in a heading name a year as plainly as 2022年 does, given the date.
+        for index, c in enumerate(starts):
+            if c.year is None and c.kind in ("plan", "review") and not FIVE_YEAR_RE.match(c.period or ""):
+                year = year_named(c.heading, published)
+                if year is not None:
+                    starts[index] = replace(c, year=year)
+                    named.append(f"“{c.heading}”为 {year} 年")
+    if named:
+        warnings.append(f"标题未写明年份，按报告日期（{published.isoformat()}）推定：" + "；".join(named))
     report_year = _report_year(starts, title, year_hint)
     dated = report_year is None and published is not None and any(s.year is None for s in starts)
     if dated:
-        report_year = year_from_date(starts, published)
+        report_year = year_from_date(published)
     raw: list[SectionSpan] = []
     if HAN_RE.search(text[: starts[0].start]):
         raw.append(SectionSpan("other", None, "", "", 0, starts[0].start))

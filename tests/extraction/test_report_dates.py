@@ -45,7 +45,10 @@ def test_headings_without_a_year_are_placed_by_the_reports_dateline(hailar_2016)
     assert placed.report_year == 2016
     assert parts(placed) == [("review", 2015), ("plan", 2016)] == parts(written)
     assert [c.text for c in placed.commitments] == [c.text for c in written.commitments]
-    assert "标题未写明年份，按报告日期（2016-02-19）推定本报告为 2016 年的计划" in placed.warnings
+    assert (
+        "标题未写明年份，按报告日期（2016-02-19）推定：“一、“十二五”时期和过去一年工作回顾”为 2015 年；"
+        "“三、今年工作安排”为 2016 年"
+    ) in placed.warnings
 
 
 def test_without_the_date_such_headings_stay_without_a_year(hailar_2016):
@@ -60,11 +63,17 @@ def test_without_the_date_such_headings_stay_without_a_year(hailar_2016):
 @pytest.mark.parametrize(
     ("review", "plan", "signed", "years"),
     [
-        ("今年工作总结", "明年工作计划", "二〇二一年十二月二十日", (2021, 2022)),
-        ("过去一年工作回顾", "今年工作安排", "2022年3月4日", (2021, 2022)),
-        ("主要工作成效", "下步工作打算", "2021年12月20日", (2021, 2022)),  # late in the year: plans the next
-        ("主要工作成效", "下步工作打算", "2022年3月4日", (2021, 2022)),
-        ("2020年工作总结", "2021年工作计划", "2021年12月20日", (2020, 2021)),  # written years win
+        ("今年工作总结", "明年工作计划", "二〇二一年十二月二十日", [("review", 2021, ""), ("plan", 2022, "")]),
+        ("过去一年工作回顾", "今年工作安排", "2022年3月4日", [("review", 2021, ""), ("plan", 2022, "")]),
+        # Late in the year the year past is the one ending, and the new one is the next.
+        ("过去一年工作回顾", "明年工作打算", "2022年12月20日", [("review", 2022, ""), ("plan", 2023, "")]),
+        ("过去一年工作回顾", "新的一年工作安排", "2023年1月10日", [("review", 2022, ""), ("plan", 2023, "")]),
+        # A mid-year report: the year so far, and its second half.
+        ("今年以来工作开展情况", "下半年工作打算", "2022年7月10日", [("review", 2022, ""), ("plan", 2022, "下半年")]),
+        # No year named at all: a report dated late in the year plans for the next.
+        ("主要工作成效", "下步工作打算", "2021年12月20日", [("review", 2021, ""), ("plan", 2022, "")]),
+        ("主要工作成效", "工作打算", "2022年3月4日", [("review", 2021, ""), ("plan", 2022, "")]),
+        ("2020年工作总结", "2021年工作计划", "2021年12月20日", [("review", 2020, ""), ("plan", 2021, "")]),
     ],
 )
 def test_a_report_signed_at_its_end_is_placed_by_that_date(review, plan, signed, years):
@@ -73,7 +82,8 @@ def test_a_report_signed_at_its_end_is_placed_by_that_date(review, plan, signed,
 
     extraction = analyse_text(document.text, title=document.title, published=document.published)
 
-    assert [year for _, year in parts(extraction)] == list(years)
+    assert [(s.kind, s.year, s.period) for s in extraction.sections if s.kind != "other"] == years
+    assert extraction.report_year == years[-1][1]
 
 
 @pytest.mark.parametrize(
