@@ -33,15 +33,18 @@ _CLX_INDEX = 33  # fcClx/lcbClx in FibRgFcLcb97
 _CCP_TEXT_INDEX = 3  # ccpText in FibRgLw97
 _COMPRESSED = 0x40000000
 _CHPX_INDEX = 12  # fcPlcfBteChpx/lcbPlcfBteChpx in FibRgFcLcb97: where character properties are
+_PAPX_INDEX = 13  # fcPlcfBtePapx/lcbPlcfBtePapx: where paragraph properties are
+_SPRM_ROW_END = {0x2417, 0x244C}  # sprmPFTtp, sprmPFInnerTtp: the paragraph mark ends a table row
+_SPRM_TABLE_DEFINITION = 0xD608  # sprmTDefTable: a 2-byte size, unlike other variable-length sprms
 _PAGE = 512  # formatted disk pages of properties
 _SPRM_DELETED = 0x0800  # sprmCFRMarkDel
 _OPERAND_SIZE = {0: 1, 1: 1, 2: 2, 3: 4, 4: 2, 5: 2, 7: 3}  # by the sprm's spra bits; 6 is variable
 
 # Word's control characters in the text stream.
 _PARAGRAPH = "\r\x0b\x0c"  # paragraph end, line break, page/section break
-# A table cell ends with \x07 and a row with one more: a row is read as one line of tab-separated
-# cells, as from a .docx (an empty cell inside a row also shows as \x07\x07 and breaks the line).
-_ROW_END, _CELL_END = "\x07\x07", "\x07"
+# A table cell ends with \x07 and a row with one more, whose paragraph properties mark it as the
+# row's end: a row is read as one line of tab-separated cells, as from a .docx.
+_CELL_END, _ROW_END_MARK = "\x07", "\x00"  # the row ends are told apart while the text is read
 _DROPPED = dict.fromkeys(map(ord, "\x01\x02\x03\x04\x05\x08\x1f"), None) | {0x1E: "-", 0xA0: " "}
 _FIELD_BEGIN, _FIELD_SEPARATOR, _FIELD_END = "\x13", "\x14", "\x15"
 
@@ -103,6 +106,7 @@ def _main_text(ole: olefile.OleFileIO, word: bytes) -> str:
     table = ole.openstream(table_name).read()
     clx = table[fc_clx : fc_clx + lcb_clx]
     deleted = _deleted_spans(word, table, fc_lcb)
+    row_ends = _row_ends(word, table, fc_lcb)
     pieces = []
     for cp_start, cp_end, fc in _piece_table(clx):
         cp_end = min(cp_end, ccp_text)
@@ -114,21 +118,74 @@ def _main_text(ole: olefile.OleFileIO, word: bytes) -> str:
         width = 1 if compressed else 2
         for kept_start, kept_end in _kept(start, start + width * count, deleted):
             if compressed:
-                pieces.append(word[kept_start:kept_end].decode("cp1252", errors="replace"))
+                piece = word[kept_start:kept_end].decode("cp1252", errors="replace")
             else:
                 kept_end -= (kept_end - kept_start) % 2
-                pieces.append(word[kept_start:kept_end].decode("utf-16-le", errors="replace"))
-    return "".join(pieces)
+                piece = word[kept_start:kept_end].decode("utf-16-le", errors="replace")
+            if _CELL_END in piece and row_ends:
+                piece = _mark_row_ends(piece, kept_start, width, row_ends)
+            pieces.append(piece)
+    text = "".join(pieces)
+    if not row_ends:  # no paragraph properties to tell them: a row's end mark follows its last cell's
+        text = text.replace(_CELL_END * 2, _CELL_END + _ROW_END_MARK)
+    return text
 
 
-def _deleted_spans(word: bytes, table: bytes, fc_lcb: int) -> list[tuple[int, int]]:
-    """File offsets of text marked deleted in tracked changes (sprmCFRMarkDel in its character
-    properties): Word keeps deleted text in the stream, and "建成20个30个" would read as both figures."""
-    fc = _u32(word, fc_lcb + 8 * _CHPX_INDEX)
-    lcb = _u32(word, fc_lcb + 8 * _CHPX_INDEX + 4)
+def _mark_row_ends(piece: str, start: int, width: int, row_ends: set[int]) -> str:
+    chars = list(piece)
+    for index, ch in enumerate(chars):
+        if ch == _CELL_END and start + width * index in row_ends:
+            chars[index] = _ROW_END_MARK
+    return "".join(chars)
+
+
+def _row_ends(word: bytes, table: bytes, fc_lcb: int) -> set[int]:
+    """File offsets of the paragraph marks that end table rows (sprmPFTtp in their paragraph
+    properties). A row ends with one \x07 more than its cells; telling it by position alone breaks
+    rows at every empty cell."""
+    ends: set[int] = set()
+    for page, runs, bounds in _property_pages(word, table, fc_lcb, _PAPX_INDEX):
+        for k in range(runs):
+            offset = 2 * page[4 * (runs + 1) + 13 * k]  # BxPap: a word offset, then 12 bytes of PHE
+            if offset and _ends_row(page, offset):
+                ends.add(bounds[k + 1] - 2)  # the paragraph's mark is its last character
+                ends.add(bounds[k + 1] - 1)  # (an 8-bit piece: one byte)
+    return ends
+
+
+def _ends_row(page: bytes, offset: int) -> bool:
+    size = page[offset]
+    if size == 0:  # PapxInFkp: a zero count is followed by the real count of words
+        size = 2 * page[offset + 1]
+        grpprl = page[offset + 2 : offset + 2 + size]
+    else:
+        grpprl = page[offset + 1 : offset + 1 + 2 * size - 1]
+    properties = grpprl[2:]  # after the style index
+    position = 0
+    while position + 2 <= len(properties):
+        sprm = _u16(properties, position)
+        position += 2
+        operand = _OPERAND_SIZE.get(sprm >> 13)
+        if sprm == _SPRM_TABLE_DEFINITION:
+            if position + 2 > len(properties):
+                break
+            operand = 2 + _u16(properties, position) - 1
+        elif operand is None:
+            if position >= len(properties):
+                break
+            operand = 1 + properties[position]
+        if sprm in _SPRM_ROW_END:
+            return position < len(properties) and properties[position] == 1
+        position += operand
+    return False
+
+
+def _property_pages(word: bytes, table: bytes, fc_lcb: int, index: int):
+    """(page, runs, run bounds) of each formatted disk page of a PlcBte (character or paragraph)."""
+    fc = _u32(word, fc_lcb + 8 * index)
+    lcb = _u32(word, fc_lcb + 8 * index + 4)
     plc = table[fc : fc + lcb]
     count = (len(plc) - 4) // 8
-    spans: list[tuple[int, int]] = []
     for i in range(max(count, 0)):
         page_number = _u32(plc, 4 * (count + 1) + 4 * i) & 0x3FFFFF
         page = word[page_number * _PAGE : (page_number + 1) * _PAGE]
@@ -137,7 +194,14 @@ def _deleted_spans(word: bytes, table: bytes, fc_lcb: int) -> list[tuple[int, in
         runs = page[_PAGE - 1]
         if 4 * (runs + 1) + runs > _PAGE - 1:
             continue
-        bounds = struct.unpack_from(f"<{runs + 1}I", page, 0)
+        yield page, runs, struct.unpack_from(f"<{runs + 1}I", page, 0)
+
+
+def _deleted_spans(word: bytes, table: bytes, fc_lcb: int) -> list[tuple[int, int]]:
+    """File offsets of text marked deleted in tracked changes (sprmCFRMarkDel in its character
+    properties): Word keeps deleted text in the stream, and "建成20个30个" would read as both figures."""
+    spans: list[tuple[int, int]] = []
+    for page, runs, bounds in _property_pages(word, table, fc_lcb, _CHPX_INDEX):
         for k in range(runs):
             offset = 2 * page[4 * (runs + 1) + k]
             if offset and _marked_deleted(page, offset):
@@ -213,7 +277,9 @@ def _without_field_codes(text: str) -> str:
 
 def _clean(text: str) -> str:
     text = _without_field_codes(text).translate(_DROPPED)
-    text = text.replace(_ROW_END, "\n").replace(_CELL_END, "\t")
+    # The last cell's end mark comes right before the row's: "a\x07b\x07<row end>" is "a\tb".
+    text = text.replace(_CELL_END + _ROW_END_MARK, "\n").replace(_ROW_END_MARK, "\n")
+    text = text.replace(_CELL_END, "\t")
     return re.sub(f"[{_PARAGRAPH}]", "\n", text)
 
 
