@@ -127,7 +127,7 @@ def _candidates(text: str) -> list[HeadingCandidate]:
         stripped = line.lstrip(_WS)
         continued = goes_on(previous, width, next_indented=indented(line))  # a wrapped paragraph going on
         previous = line
-        if not stripped:
+        if not stripped or _table_row(stripped):
             continue
         start = line_start + len(line) - len(stripped)
         positions = [start]
@@ -141,6 +141,12 @@ def _candidates(text: str) -> list[HeadingCandidate]:
             if candidate and not (continued and candidate.level == 0):
                 found.append(candidate)
     return found
+
+
+def _table_row(line: str) -> bool:
+    """Three cells or more: a row of a table ("序号\t工作任务\t责任单位"), never a heading, though a
+    numbered heading may have a tab after its number ("一、\t2022年工作计划")."""
+    return line.count("\t") >= 2 and sum(1 for cell in line.split("\t") if cell.strip()) >= 3
 
 
 def _candidate_at(text: str, pos: int, line_end: int, *, inline: bool) -> HeadingCandidate | None:

@@ -19,6 +19,10 @@ from tests.paths import REPO
 DOC = REPO / "tests" / "fixtures" / "zhongshan_2021_report.doc"
 TITLE = "2021年民政工作总结和2022年工作计划"
 TABLE = ["指标\t2021年\t2022年目标\t备注", "社区养老服务站（个）\t20\t30", "低保标准（元/月）\t\t1200\t按年调整"]
+WIDE = [
+    "序号\t工作任务\t牵头单位\t配合单位\t一季度\t二季度\t三季度\t四季度\t备注",
+    "1\t建成社区养老服务站30个\t养老服务科\t各镇街\t选址\t建设\t建设\t验收",
+]
 
 
 def lines(text: str) -> list[str]:
@@ -50,14 +54,16 @@ def test_it_reads_the_text_title_and_date_of_a_doc():
     assert "（本段换行后续写）" in text
     # A table row is a line of cells, empty ones too (its row end is told by paragraph properties);
     # the page header, the footer and its PAGE field code are not read.
-    assert text[-5:-2] == TABLE
+    assert text[-7:-2] == TABLE + WIDE  # a wide row's end is in the Data stream (sprmPHugePapx)
     assert text[-2] == "中山市民政局" and text.count("中山市民政局") == 1
     assert not any("PAGE" in line for line in text)
 
 
 def test_a_doc_gives_the_same_sections_and_commitments_as_its_text():
     from_doc = analyse_text(read_report(DOC).text, title=TITLE)
-    from_text = analyse_text("\n".join([TITLE, *seed_article(), *TABLE, "中山市民政局", "2022年1月29日"]), title=TITLE)
+    from_text = analyse_text(
+        "\n".join([TITLE, *seed_article(), *TABLE, *WIDE, "中山市民政局", "2022年1月29日"]), title=TITLE
+    )
 
     assert [(s.kind, s.year) for s in from_doc.sections if s.kind != "other"] == [("review", 2021), ("plan", 2022)]
     assert [c.text for c in from_doc.commitments] == [c.text for c in from_text.commitments]
@@ -152,3 +158,11 @@ def test_damaged_bytes_give_a_reason_or_text_never_a_crash_or_a_hang(fixture):
             assert not error.reason.startswith("读取文件")  # the reader's own reason, not a caught crash
         else:
             assert result.text.strip()
+
+
+def test_in_an_8_bit_piece_only_the_row_end_mark_ends_the_row():
+    from commitments.ingest.readers.doc import _mark_row_ends
+
+    # "a", cell end, "b", cell end, row end: one byte each from offset 100; the row's run ends at 105.
+    assert _mark_row_ends("a\x07b\x07\x07", 100, 1, {105}) == "a\x07b\x07\x00"
+    assert _mark_row_ends("a\x07b\x07\x07", 100, 2, {110}) == "a\x07b\x07\x00"

@@ -128,3 +128,16 @@ def test_more_ways_of_naming_the_parts():
         "一、2022年工作目标完成情况": "review",
     }
     assert {heading: classify_heading(heading)[0] for heading in named} == named
+
+
+def test_a_task_tables_header_row_starts_no_part_but_a_heading_with_a_tab_does():
+    text = (
+        "一、\t2021年工作回顾\n建成社区养老服务站20个。\n"
+        "二、\t2022年工作计划\n"
+        "序号\t工作任务\t责任单位\t完成时限\n"
+        "1\t建成社区养老服务站30个\t养老服务科\t2022年12月底\n"
+    )
+
+    sections, _, _ = split_sections(text)
+
+    assert [(s.kind, s.year) for s in sections] == [("review", 2021), ("plan", 2022)]

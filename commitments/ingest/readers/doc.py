@@ -36,6 +36,7 @@ _CHPX_INDEX = 12  # fcPlcfBteChpx/lcbPlcfBteChpx in FibRgFcLcb97: where characte
 _PAPX_INDEX = 13  # fcPlcfBtePapx/lcbPlcfBtePapx: where paragraph properties are
 _SPRM_ROW_END = {0x2417, 0x244C}  # sprmPFTtp, sprmPFInnerTtp: the paragraph mark ends a table row
 _SPRM_TABLE_DEFINITION = 0xD608  # sprmTDefTable: a 2-byte size, unlike other variable-length sprms
+_SPRM_HUGE_PAPX = {0x6646, 0x6645}  # sprmPHugePapx (and its Word 97 form): properties in the Data stream
 _PAGE = 512  # formatted disk pages of properties
 _SPRM_DELETED = 0x0800  # sprmCFRMarkDel
 _OPERAND_SIZE = {0: 1, 1: 1, 2: 2, 3: 4, 4: 2, 5: 2, 7: 3}  # by the sprm's spra bits; 6 is variable
@@ -106,7 +107,8 @@ def _main_text(ole: olefile.OleFileIO, word: bytes) -> str:
     table = ole.openstream(table_name).read()
     clx = table[fc_clx : fc_clx + lcb_clx]
     deleted = _deleted_spans(word, table, fc_lcb)
-    row_ends = _row_ends(word, table, fc_lcb)
+    data = ole.openstream("Data").read() if ole.exists("Data") else b""
+    row_ends = _row_ends(word, table, fc_lcb, data)
     pieces = []
     for cp_start, cp_end, fc in _piece_table(clx):
         cp_end = min(cp_end, ccp_text)
@@ -132,35 +134,38 @@ def _main_text(ole: olefile.OleFileIO, word: bytes) -> str:
 
 
 def _mark_row_ends(piece: str, start: int, width: int, row_ends: set[int]) -> str:
+    """A \x07 whose paragraph ends right after it (the file offset past it ends a row's run)."""
     chars = list(piece)
     for index, ch in enumerate(chars):
-        if ch == _CELL_END and start + width * index in row_ends:
+        if ch == _CELL_END and start + width * (index + 1) in row_ends:
             chars[index] = _ROW_END_MARK
     return "".join(chars)
 
 
-def _row_ends(word: bytes, table: bytes, fc_lcb: int) -> set[int]:
-    """File offsets of the paragraph marks that end table rows (sprmPFTtp in their paragraph
+def _row_ends(word: bytes, table: bytes, fc_lcb: int, data: bytes = b"") -> set[int]:
+    """File offsets just past the paragraph marks that end table rows (sprmPFTtp in their paragraph
     properties). A row ends with one \x07 more than its cells; telling it by position alone breaks
     rows at every empty cell."""
     ends: set[int] = set()
-    for page, runs, bounds in _property_pages(word, table, fc_lcb, _PAPX_INDEX):
+    for page, runs, bounds in _property_pages(word, table, fc_lcb, _PAPX_INDEX, run_size=13):
         for k in range(runs):
             offset = 2 * page[4 * (runs + 1) + 13 * k]  # BxPap: a word offset, then 12 bytes of PHE
-            if offset and _ends_row(page, offset):
-                ends.add(bounds[k + 1] - 2)  # the paragraph's mark is its last character
-                ends.add(bounds[k + 1] - 1)  # (an 8-bit piece: one byte)
+            if offset and _ends_row(_papx_properties(page, offset), data):
+                ends.add(bounds[k + 1])
     return ends
 
 
-def _ends_row(page: bytes, offset: int) -> bool:
+def _papx_properties(page: bytes, offset: int) -> bytes:
+    """The sprms of a PapxInFkp, after its style index."""
     size = page[offset]
-    if size == 0:  # PapxInFkp: a zero count is followed by the real count of words
-        size = 2 * page[offset + 1]
-        grpprl = page[offset + 2 : offset + 2 + size]
+    if size == 0:  # a zero count is followed by the real count of words
+        grpprl = page[offset + 2 : offset + 2 + 2 * page[offset + 1]]
     else:
         grpprl = page[offset + 1 : offset + 1 + 2 * size - 1]
-    properties = grpprl[2:]  # after the style index
+    return grpprl[2:]
+
+
+def _ends_row(properties: bytes, data: bytes, depth: int = 0) -> bool:
     position = 0
     while position + 2 <= len(properties):
         sprm = _u16(properties, position)
@@ -176,12 +181,18 @@ def _ends_row(page: bytes, offset: int) -> bool:
             operand = 1 + properties[position]
         if sprm in _SPRM_ROW_END:
             return position < len(properties) and properties[position] == 1
+        if sprm in _SPRM_HUGE_PAPX and not depth and position + 4 <= len(properties):
+            # A wide row's properties do not fit the page: they are in the Data stream, after a size.
+            at = _u32(properties, position)
+            if at + 2 <= len(data) and _ends_row(data[at + 2 : at + 2 + _u16(data, at)], data, depth=1):
+                return True
         position += operand
     return False
 
 
-def _property_pages(word: bytes, table: bytes, fc_lcb: int, index: int):
-    """(page, runs, run bounds) of each formatted disk page of a PlcBte (character or paragraph)."""
+def _property_pages(word: bytes, table: bytes, fc_lcb: int, index: int, run_size: int = 1):
+    """(page, runs, run bounds) of each formatted disk page of a PlcBte: character properties
+    (one offset byte a run) or paragraph properties (13 bytes a run)."""
     fc = _u32(word, fc_lcb + 8 * index)
     lcb = _u32(word, fc_lcb + 8 * index + 4)
     plc = table[fc : fc + lcb]
@@ -192,7 +203,7 @@ def _property_pages(word: bytes, table: bytes, fc_lcb: int, index: int):
         if len(page) < _PAGE:
             continue
         runs = page[_PAGE - 1]
-        if 4 * (runs + 1) + runs > _PAGE - 1:
+        if 4 * (runs + 1) + run_size * runs > _PAGE - 1:
             continue
         yield page, runs, struct.unpack_from(f"<{runs + 1}I", page, 0)
 
