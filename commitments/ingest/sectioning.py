@@ -19,7 +19,7 @@ REVIEW_RE = re.compile(
     r"工作进展|主要做法"
 )
 PLAN_RE = re.compile(
-    r"计划|打算|安排|思路|下一阶段|下一步|下半年工作|今后|工作要点|重点工作|主要任务|目标和任务|目标任务|"
+    r"计划|打算|安排|思路|下一阶段|下一步|下半年工作(?!总结|回顾|情况|开展)|今后|工作要点|重点工作|主要任务|目标和任务|目标任务|"
     r"总体要求|政策取向|建议|部署|重点任务|工作任务|工作措施|努力方向|展望|工作谋划|工作设想|"
     r"工作目标(?!完成|实现|情况|进展)"
 )
@@ -255,13 +255,58 @@ def _relative_year(heading: str) -> int | None:
     return None
 
 
-def year_named(heading: str, published: datetime.date) -> int | None:
-    """The year a heading names relative to the report's date ("明年工作计划" of 2021-12-20: 2022)."""
+def year_named(heading: str, year: int, late: bool) -> int | None:
+    """The year a heading names relative to when the report was written ("明年工作计划" written in
+    December 2021: 2022)."""
     index = _relative_year(heading)
     if index is None:
         return None
-    early, late = RELATIVE_YEARS[index][1]
-    return published.year + (late if published.month >= LATE_MONTH else early)
+    early, later = RELATIVE_YEARS[index][1]
+    return year + (later if late else early)
+
+
+WITHIN_YEAR_RE = re.compile(r"以来|截至目前|至今")
+LATE_PERIODS = ("下半年", "第四季度", "四季度")
+NEW_YEAR_RE = RELATIVE_YEARS[1][0]  # 新的一年
+NEXT_YEAR_RE = RELATIVE_YEARS[3][0]  # 明年
+
+
+def _dated(starts: list[HeadingCandidate], published: datetime.date, named: list[str]) -> list[HeadingCandidate]:
+    """The part headings with the years (and periods) their words name, given the report's date.
+
+    A year-end report is often posted in January: one that plans for 明年 then was written in the
+    December before.
+    """
+    year, late = published.year, published.month >= LATE_MONTH
+    if published.month <= 2 and any(c.kind == "plan" and NEXT_YEAR_RE.search(c.heading) for c in starts):
+        year, late = year - 1, True
+    placed = []
+    reviewed = None
+    written_year = year
+    for c in starts:
+        year, period = None, c.period or ""
+        if c.kind in ("plan", "review") and not FIVE_YEAR_RE.match(period):
+            index = _relative_year(c.heading)
+            if index is not None and RELATIVE_YEARS[index][0] is NEW_YEAR_RE and reviewed is not None:
+                year = reviewed + 1  # the year after the one the report reviews
+            elif index is not None:
+                year = year_named(c.heading, written_year, late)
+                if c.kind == "review" and not period and not late and WITHIN_YEAR_RE.search(c.heading):
+                    # "今年以来工作情况" in July: the year so far, as a half-year review would say.
+                    period = "上半年" if published.month <= 7 else "前三季度"
+            elif period and not FIVE_YEAR_RE.match(period) and period != "下一阶段":
+                # 上半年 / 第三季度 without a year: the year of the date (a year's second half is
+                # reviewed early in the next).
+                early_review = c.kind == "review" and period in LATE_PERIODS and published.month <= 2
+                year = published.year - 1 if early_review else published.year
+            if c.kind == "review" and year is not None:
+                reviewed = year
+        if year is None:
+            placed.append(c)
+            continue
+        placed.append(replace(c, year=year, period=period))
+        named.append(f"“{c.heading}”为 {year} 年{period if period != c.period else ''}")
+    return placed
 
 
 def year_from_date(published: datetime.date) -> int:
@@ -283,7 +328,7 @@ def _fill_year(kind: str, period: str, year: int | None, *, neighbours: list[Sec
             if s.kind == "review" and s.year:
                 return s.year + 1 if s.period == "" else s.year
         return report_year
-    if kind == "review" and period in ("上半年", "前三季度") or "季度" in period:
+    if kind == "review" and (period in ("上半年", "前三季度") or "季度" in period):
         for s in neighbours:
             if s.kind == "plan" and s.year:
                 return s.year
@@ -321,15 +366,12 @@ def split_sections(
         warnings.append("未找到“回顾/计划”等部分标题，全文按一个计划部分处理")
         return [SectionSpan("plan", year, _period_of(title), title, 0, end)], year, warnings
 
-    named = []
-    if published is not None and not year_hint:
-        # 今年/明年/过去一年 in a heading name a year as plainly as 2022年 does, given the date.
-        for index, c in enumerate(starts):
-            if c.year is None and c.kind in ("plan", "review") and not FIVE_YEAR_RE.match(c.period or ""):
-                year = year_named(c.heading, published)
-                if year is not None:
-                    starts[index] = replace(c, year=year)
-                    named.append(f"“{c.heading}”为 {year} 年")
+    named: list[str] = []
+    written = _years_of(title) or any(c.year for c in starts)
+    if published is not None and not year_hint and not written:
+        # With no year written anywhere, 今年/明年/过去一年 and 上半年/第四季度 in a heading name a year
+        # as plainly as 2022年 does, given the date.
+        starts[:] = _dated(starts, published, named)
     if named:
         warnings.append(f"标题未写明年份，按报告日期（{published.isoformat()}）推定：" + "；".join(named))
     report_year = _report_year(starts, title, year_hint)

@@ -69,7 +69,12 @@ def test_without_the_date_such_headings_stay_without_a_year(hailar_2016):
         ("过去一年工作回顾", "明年工作打算", "2022年12月20日", [("review", 2022, ""), ("plan", 2023, "")]),
         ("过去一年工作回顾", "新的一年工作安排", "2023年1月10日", [("review", 2022, ""), ("plan", 2023, "")]),
         # A mid-year report: the year so far, and its second half.
-        ("今年以来工作开展情况", "下半年工作打算", "2022年7月10日", [("review", 2022, ""), ("plan", 2022, "下半年")]),
+        (
+            "今年以来工作开展情况",
+            "下半年工作打算",
+            "2022年7月10日",
+            [("review", 2022, "上半年"), ("plan", 2022, "下半年")],
+        ),
         # No year named at all: a report dated late in the year plans for the next.
         ("主要工作成效", "下步工作打算", "2021年12月20日", [("review", 2021, ""), ("plan", 2022, "")]),
         ("主要工作成效", "工作打算", "2022年3月4日", [("review", 2021, ""), ("plan", 2022, "")]),
@@ -111,3 +116,42 @@ def test_an_imported_report_without_written_years_gets_them_from_its_date(tmp_pa
         ("plan", 2016),
     ]
     assert any("按报告日期（2016-02-19）推定" in w for w in report.warnings)
+
+
+@pytest.mark.parametrize(
+    ("title", "review", "plan", "dated", "parts"),
+    [
+        # A year in the title wins over the date (a December summary posted in January).
+        ("2021年工作总结和2022年工作计划", "今年工作总结", "明年工作计划", (2022, 1, 10), [(2021, ""), (2022, "")]),
+        # Without it, a plan for 明年 posted in January was written the December before.
+        ("民政工作报告", "今年工作总结", "明年工作计划", (2022, 1, 10), [(2021, ""), (2022, "")]),
+        # Mid-year reports: the year so far, then the rest of it.
+        (
+            "民政工作报告",
+            "今年以来工作开展情况",
+            "下一步工作打算",
+            (2022, 7, 5),
+            [(2022, "上半年"), (2022, "下一阶段")],
+        ),
+        (
+            "民政工作报告",
+            "前三季度工作情况",
+            "第四季度工作打算",
+            (2022, 10, 15),
+            [(2022, "前三季度"), (2022, "第四季度")],
+        ),
+        ("民政工作报告", "下半年工作总结", "明年工作计划", (2023, 1, 15), [(2022, "下半年"), (2023, "")]),
+        # 新的一年 is the year after the one reviewed.
+        ("民政工作报告", "今年工作总结", "新的一年工作打算", (2022, 9, 20), [(2022, ""), (2023, "")]),
+        ("政府工作报告", "过去一年工作回顾", "新的一年工作安排", (2023, 1, 10), [(2022, ""), (2023, "")]),
+    ],
+)
+def test_relative_years_and_periods_are_placed_by_the_date_as_a_reader_would(title, review, plan, dated, parts):
+    text = f"{title}\n一、{review}\n{BODY}\n二、{plan}\n{BODY}"
+
+    extraction = analyse_text(text, title=title, published=datetime.date(*dated))
+
+    assert [(s.kind, s.year, s.period) for s in extraction.sections if s.kind != "other"] == [
+        ("review", *parts[0]),
+        ("plan", *parts[1]),
+    ]
