@@ -103,7 +103,7 @@ def detect_bureau(text: str, title: str = "") -> str | None:
 _SIGNATURE_LINES = 4
 _SIGNATURE_MAX_CHARS = 30
 # What may stand beside the issuer's name on its line: a date, a seal note (（盖章）).
-_SIGNATURE_REST_RE = re.compile(r"[ \u3000\d〇○零一二三四五六七八九十年月日.\-/（）()盖章]*")
+_SIGNATURE_REST_RE = re.compile(r"[^\S\t\n\d]*[\d〇○零一二三四五六七八九十年月日.\-/（）()盖章 \u3000\xa0]*")
 
 
 def _signature(body: str, places: dict[str, Counter]) -> str | None:

@@ -184,3 +184,21 @@ def test_jieba_dictionary_cache_loads_the_same_objects_through_the_fast_reader()
     with cache_file.open("rb") as fast, cache_file.open("rb") as slow:
         assert jieba.marshal.load(fast) == marshal.load(slow)
     assert jieba.lcut("推进社会救助工作") == ["推进", "社会救助", "工作"]
+
+
+@pytest.mark.parametrize(
+    ("row", "header"),
+    [
+        ("序号\t重点工作\t责任单位\t完成时限", True),
+        ("序号\t工作事项\t牵头单位\t配合单位\t完成时限", True),
+        ("序号\t具体工作要求\t责任单位\t时间安排", True),  # one label we do not list
+        ("2021年完成值\t2022年目标值", True),
+        ("新建社区养老服务站30个\t2023年\t2024年", False),
+        ("目标\t建成30个社区养老服务站\t2023年", False),
+        ("养老服务\t社会救助", False),
+    ],
+)
+def test_a_table_header_is_told_from_a_row(row, header):
+    from commitments.nlp.components.detector import is_table_header
+
+    assert is_table_header(row) is header

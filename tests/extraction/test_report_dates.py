@@ -155,3 +155,17 @@ def test_relative_years_and_periods_are_placed_by_the_date_as_a_reader_would(tit
         ("review", *parts[0]),
         ("plan", *parts[1]),
     ]
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "中山市自然资源局 2022年1月29日",
+        "广西壮族自治区民政厅\u30002022年1月29日",
+        "中山市民政局办公室 2022年1月29日印发",
+    ],
+)
+def test_a_signature_is_read_whatever_the_issuer_is_called(signature):
+    document = read(f"民政工作报告\n一、主要工作成效\n{BODY}\n二、下步工作打算\n{BODY}\n{signature}")
+
+    assert document.published == datetime.date(2022, 1, 29)

@@ -28,7 +28,11 @@ _LABEL_SEARCH_CHARS = 3000
 # The signature block closes the document: the issuer, then the date, maybe a note (（此件公开发布）).
 _BOTTOM_LINES = 4
 _SIGNATURE_MAX_CHARS = 40
-_SIGNATURE_REST_RE = re.compile(r"[，,。；;：:！？!?\t]|前|起|自|截至|以来|之前|以后|施行|实施|执行|底|完成|办结")
+# Before a date, these make it a start or a deadline ("自2023年1月1日起施行", "截至2022年底").
+_SENTENCE_MARK_RE = re.compile(r"[，,。；;：:！？!?]")
+_BEFORE_DATE_RE = re.compile(r"(?:自|从|于|截至|截止|到|至|在)\s*$")
+# After the date a signature has nothing, or "印发" / "（此件公开发布）".
+_AFTER_SIGNATURE_DATE_RE = re.compile(r"^[日号]?\s*(?:印发|发布|[（(][^）)]*[)）])?\s*$")
 
 
 def _cn_number(text: str) -> int:
@@ -89,12 +93,16 @@ def _signature_date(text: str) -> datetime.date | None:
     closing sentence ("力争2022年12月31日前完成。") is a deadline, not the document's date."""
     for line in _bottom_lines(text):
         match = _ANY_DATE.search(line)
-        if match and len(line) <= _SIGNATURE_MAX_CHARS and "\t" not in line:
-            rest = (line[: match.start()] + line[match.end() :]).strip()
-            if not _SIGNATURE_REST_RE.search(rest):
-                date = _date_from_match(match)
-                if date:
-                    return date
+        if not match or len(line) > _SIGNATURE_MAX_CHARS or "\t" in line:  # a table row is no signature
+            continue
+        before, after = line[: match.start()], line[match.end() :]
+        if _SENTENCE_MARK_RE.search(before) or _BEFORE_DATE_RE.search(before):
+            continue
+        if not _AFTER_SIGNATURE_DATE_RE.match(after):
+            continue
+        date = _date_from_match(match)
+        if date:
+            return date
     return None
 
 

@@ -21,7 +21,8 @@ PARAGRAPH_LEAD_MAX = 18
 ADDRESS_RE = re.compile(r"^(各位代表|同志们|各位领导|谢谢大家|女士们|先生们)[！!，,：:。]?$")
 # Column labels of a task table (重点工作任务分工表): its header row is no commitment, its rows are.
 TABLE_LABEL_RE = re.compile(
-    r"^(?:序号|编号|(?:重点|主要|工作|具体|年度)?(?:任务|内容|目标|措施|举措)(?:内容|名称|清单)?|项目(?:名称)?|"
+    r"^(?:序号|编号|(?:重点|主要|工作|具体|年度)?(?:任务|内容|目标|措施|举措|工作|事项)(?:内容|名称|清单)?|项目(?:名称)?|"
+    r"时间安排|"
     r"(?:责任|牵头|配合|主责)(?:单位|部门|科室|领导|人)|责任人|(?:完成|办结)?(?:时限|时间)|时间节点|进度安排|备注|"
     r"指标(?:名称)?|(?:计量)?单位|(?:(?:19|20)\d{2}年)?(?:目标|完成|计划|实际)值|(?:19|20)\d{2}年(?:目标|计划|完成)?)$"
 )
@@ -30,17 +31,21 @@ TABLE_LABEL_RE = re.compile(
 ROW_NUMBER_RE = re.compile(r"\d{1,3}[.、]?\t+")
 
 
-YEAR_LABEL_RE = re.compile(r"^(?:19|20)\d{2}年")
+YEAR_LABEL_RE = re.compile(r"^(?:19|20)\d{2}年$")
+UNKNOWN_LABEL_RE = re.compile(r"^[\u4e00-\u9fff]{2,6}$")  # a short word, no figure: a label we do not list
 
 
 def is_table_header(text: str) -> bool:
-    """A row of tab-separated column labels ("序号\t工作任务\t责任科室\t完成时限"): every cell a label,
-    and not only years ("新建养老服务站30个\t2023年\t2024年" is a row of a table)."""
+    """A row of tab-separated column labels ("序号\t工作任务\t责任科室\t完成时限"): labels but for at
+    most one short word, and not only years ("新建养老服务站30个\t2023年\t2024年" is a row)."""
     cells = [cell.strip() for cell in text.split("\t") if cell.strip()]
+    labels = [cell for cell in cells if TABLE_LABEL_RE.match(cell)]
+    others = [cell for cell in cells if not TABLE_LABEL_RE.match(cell)]
     return (
-        len(cells) >= 2
-        and all(TABLE_LABEL_RE.match(cell) for cell in cells)
-        and any(not YEAR_LABEL_RE.match(cell) for cell in cells)
+        len(labels) >= 2
+        and len(others) <= 1
+        and all(UNKNOWN_LABEL_RE.match(cell) for cell in others)
+        and any(not YEAR_LABEL_RE.match(cell) for cell in labels)
     )
 
 
