@@ -201,3 +201,21 @@ def test_bare_numbers_go_only_where_they_count_the_pages():
 
     assert strip_furniture(numbered).pages == ["\n".join(body_lines(page)) for page in (1, 2, 3)]
     assert strip_furniture(figure).pages == figure  # a table's last figure at the foot of a page
+
+
+def test_deadlines_ending_the_pages_of_a_task_table_stay():
+    # A PDF that gives a task table's cells one a line: every page ends with a deadline.
+    pages = [
+        "\n".join([*body_lines(page), "市民政局", f"2022年{month}月底"]) for page, month in ((1, 6), (2, 9), (3, 12))
+    ]
+
+    assert strip_furniture(pages).pages == pages
+
+
+def test_page_numbers_under_a_footer_and_restarting_in_an_attachment_go():
+    numbers = [1, 2, 3, 1, 2]  # the report, then its attachment numbered from 1 again
+    pages = ["\n".join([*body_lines(page), str(number), "中山市民政局印发"]) for page, number in enumerate(numbers)]
+
+    stripped = strip_furniture(pages)
+
+    assert stripped.pages == ["\n".join(body_lines(page)) for page in range(len(numbers))]

@@ -24,6 +24,7 @@ _SPACE_RE = re.compile(r"[\s\u3000]+")
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 _SENTENCE_END_RE = re.compile(r"[。！？；：，、!?;:,]$")
 _CLAUSE_RE = re.compile(r"[，,；;]")  # a header names; it has no clauses
+_DATE_RE = re.compile(r"\d\s*年\s*\d{1,2}\s*月|\d\s*年底")  # a deadline cell, not furniture
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ def _furniture_like(line: str) -> bool:
         and bool(_HAN_RE.search(line))
         and not _SENTENCE_END_RE.search(line)
         and not _CLAUSE_RE.search(line)
+        and not _DATE_RE.search(line)
         and heading_level(line, 0) is None
     )
 
@@ -63,8 +65,8 @@ def _edges(lines: list[str]) -> list[tuple[tuple[str, int], int]]:
 
 
 def _page_numbers(split: list[list[str]]) -> set[tuple[int, int]]:
-    """(page, line) of the page numbers: a decorated one ("— 3 —", "第3页") next to an edge; a bare
-    number only on the outermost line, where it counts up with the pages (a figure may end a page)."""
+    """(page, line) of the page numbers next to an edge: a decorated one ("— 3 —", "第3页") always, a
+    bare one where it counts up with the pages (a figure may end a page)."""
     found: set[tuple[int, int]] = set()
     bare: dict[str, list[tuple[int, int, int]]] = {"top": [], "bottom": []}
     for page, lines in enumerate(split):
@@ -72,17 +74,17 @@ def _page_numbers(split: list[list[str]]) -> set[tuple[int, int]]:
             line = lines[i].strip()
             if not PAGE_NUMBER_LINE_RE.match(line):
                 continue
+            if rank > 1:
+                continue
             if not line.isdigit():
-                if rank <= 1:
-                    found.add((page, i))
-            elif rank == 0:
+                found.add((page, i))
+            else:
                 bare[side].append((page, i, int(line) - page))
     for numbers in bare.values():
+        # Numbers that count the pages share their offset from the page's index (an attachment
+        # numbered from 1 again has another); a figure ending one page does not.
         offsets = Counter(offset for _, _, offset in numbers)
-        if offsets:
-            offset, count = offsets.most_common(1)[0]
-            if count >= MIN_PAGES:
-                found |= {(page, i) for page, i, own in numbers if own == offset}
+        found |= {(page, i) for page, i, offset in numbers if offsets[offset] >= MIN_PAGES}
     return found
 
 
@@ -105,19 +107,25 @@ def strip_furniture(pages: list[str]) -> Furniture:
     first = with_text[0] if with_text else -1
     cleaned, taken = [], {}
     for index, lines in enumerate(split):
-        drop = {i for page, i in numbers if page == index}
+        drop: set[int] = set()
         edges = _edges(lines)
-        for place, i in edges:
-            line = lines[i].strip()
-            if i in drop or not _furniture_like(line) or (place, _key(line)) not in running:
-                continue
-            if index == first and place[0] == "top":
-                # The title, printed once; the header repeating it above the title goes.
-                twins = [j for other, j in edges if other[0] == "top" and j != i and _key(lines[j]) == _key(line)]
-                if not twins:
+        # Furniture is printed from the edge inwards: the first line of the page's own that is met
+        # ends it (a repeated table cell above a deadline that ends each page is no footer).
+        for side in ("top", "bottom"):
+            for place, i in (edge for edge in edges if edge[0][0] == side):
+                line = lines[i].strip()
+                if (index, i) in numbers:
+                    drop.add(i)
                     continue
-            drop.add(i)
-            taken.setdefault(_key(line), line)
+                if not _furniture_like(line) or (place, _key(line)) not in running:
+                    break
+                if index == first and side == "top":
+                    # The title, printed once; the header repeating it above the title goes.
+                    twins = [j for other, j in edges if other[0] == "top" and j != i and _key(lines[j]) == _key(line)]
+                    if not twins:
+                        break
+                drop.add(i)
+                taken.setdefault(_key(line), line)
         kept = [line for i, line in enumerate(lines) if i not in drop]
         filled = _filled(kept)
         # A page's text ends with a line break; left in, it would end the paragraph the next page goes on with.
