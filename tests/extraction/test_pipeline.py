@@ -193,6 +193,7 @@ def test_jieba_dictionary_cache_loads_the_same_objects_through_the_fast_reader()
         ("序号\t工作事项\t牵头单位\t配合单位\t完成时限", True),
         ("序号\t具体工作要求\t责任单位\t时间安排", True),  # one label we do not list
         ("2021年完成值\t2022年目标值", True),
+        ("序号\t工作任务\t牵头单位\t一季度\t二季度\t三季度\t四季度\t备注", True),  # a schedule by quarter
         ("新建社区养老服务站30个\t2023年\t2024年", False),
         ("目标\t建成30个社区养老服务站\t2023年", False),
         ("养老服务\t社会救助", False),
