@@ -277,12 +277,11 @@ def _dated(starts: list[HeadingCandidate], published: datetime.date, named: list
     A year-end report is often posted in January: one that plans for 明年 then was written in the
     December before.
     """
-    year, late = published.year, published.month >= LATE_MONTH
+    written_year, late = published.year, published.month >= LATE_MONTH
     if published.month <= 2 and any(c.kind == "plan" and NEXT_YEAR_RE.search(c.heading) for c in starts):
-        year, late = year - 1, True
+        written_year, late = written_year - 1, True
     placed = []
     reviewed = None
-    written_year = year
     for c in starts:
         year, period = None, c.period or ""
         if c.kind in ("plan", "review") and not FIVE_YEAR_RE.match(period):
