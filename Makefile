@@ -7,7 +7,7 @@ REQUIREMENTS := $(sort $(wildcard requirements*.txt))
 # Reinstall only when a requirements file changes, so a second `make test` starts at once.
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: venv demo test test-postgres lint evaluate clean
+.PHONY: venv demo test test-postgres lint evaluate clean debian-packages
 
 venv: $(STAMP)
 
@@ -22,7 +22,11 @@ demo: venv
 	$(BIN)/python manage.py demo
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: venv
+# Debian packages the tests need (redis-server, Chromium): installed when missing and possible.
+debian-packages:
+	scripts/debian-packages
+
+test: debian-packages venv
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -138,6 +138,5 @@ def test_a_task_tables_header_row_starts_no_part_but_a_heading_with_a_tab_does()
         "1\t建成社区养老服务站30个\t养老服务科\t2022年12月底\n"
     )
 
-    sections, _, _ = split_sections(text)
-
-    assert [(s.kind, s.year) for s in sections] == [("review", 2021), ("plan", 2022)]
+    found, _, _ = parts(text)
+    assert found == [("review", 2021, ""), ("plan", 2022, "")]
