@@ -217,7 +217,7 @@ def write_synthetic(directory: Path, count: int) -> list[tuple[Path, Path, int]]
 
 
 def devset_pairs() -> list[tuple[Path, Path, int]]:
-    from commitments.evaluation import gold_year
+    from commitments.engine.evaluation import gold_year
 
     pairs = []
     for gold_path in sorted(DEVSET.glob("*.gold.json")):
@@ -243,9 +243,9 @@ class PairTiming:
 
 
 def run_pair(plan_path: Path, review_path: Path, year: int, *, use_embeddings: bool) -> PairTiming:
-    from commitments.extraction import analyse_text
-    from commitments.ingest.readers import read_report
-    from commitments.matching.engine import match_commitments, review_sections_for
+    from commitments.engine.analyse import analyse_text
+    from commitments.engine.ingest.readers import read_report
+    from commitments.engine.matching.engine import match_commitments, review_sections_for
 
     t0 = time.perf_counter()
     plan_doc, review_doc = read_report(plan_path), read_report(review_path)
@@ -352,7 +352,7 @@ def cold(pair, *, use_embeddings: bool) -> dict:
 
 def cold_child(plan: str, review: str, year: int, *, use_embeddings: bool) -> None:
     if use_embeddings:
-        from commitments.matching import embedding
+        from commitments.engine.matching import embedding
 
         embedding.preload()  # as `match_files` does
     timing = run_pair(Path(plan), Path(review), year, use_embeddings=use_embeddings)
@@ -399,8 +399,8 @@ def main() -> None:
         cold_child(plan, review, int(year), use_embeddings=not args.no_embeddings)
         return
 
-    from commitments.extraction import ENGINE_VERSION
-    from commitments.matching.types import MATCH_ENGINE_VERSION
+    from commitments.engine.analyse import ENGINE_VERSION
+    from commitments.engine.types import MATCH_ENGINE_VERSION
 
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(args.keep) if args.keep else Path(tmp)

@@ -94,10 +94,10 @@ def run(args, workdir: Path, env: dict[str, str]) -> None:
     from django.core.management import call_command
     from match_pairs import write_synthetic
 
-    from commitments.job_services import matching_nightly_request, models_warm
-    from commitments.matching_services import commitments_match
+    from commitments.jobs.runs import matching_nightly_request, models_warm
     from commitments.models import Assessment, Commitment, Evidence, MatchingRun
-    from commitments.services import report_import
+    from commitments.services.matching import commitments_match
+    from commitments.services.reports import report_import
     from tracker.celery import app
 
     wait_for(lambda: _pings(redis_client, env["REDIS_URL"]), 20, "redis-server")

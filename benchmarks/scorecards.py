@@ -72,7 +72,7 @@ def main() -> None:
     else:
         print(f"reusing the {total} commitments already generated")
     from commitments.models import Bureau
-    from commitments.tally import tallies_refresh
+    from commitments.scorecards.tally import tallies_refresh
 
     Bureau.objects.update(scorecard_stale=True)
     started = time.perf_counter()

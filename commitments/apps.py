@@ -8,4 +8,4 @@ class CommitmentsConfig(AppConfig):
 
     def ready(self) -> None:
         # Signal receivers that keep the scorecards' tallies true.
-        from commitments import tally  # noqa: F401
+        from commitments.scorecards import tally  # noqa: F401

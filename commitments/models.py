@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from commitments.matching.types import STATUS_LABELS
+from commitments.engine.types import STATUS_LABELS
 
 
 class Bureau(models.Model):
@@ -335,7 +335,7 @@ class SecondCoding(models.Model):
 class Tally(models.Model):
     """A bureau's figures per plan year, counted ahead so the scorecards need not group 250k rows per view.
 
-    Written only by commitments.tally (recounted from commitments and assessments when the bureau is stale).
+    Written only by commitments.scorecards.tally (recounted from commitments and assessments when the bureau is stale).
     """
 
     bureau = models.ForeignKey(Bureau, verbose_name="单位", on_delete=models.CASCADE, related_name="tallies")

@@ -9,8 +9,8 @@ import redis.exceptions
 from celery import shared_task
 from django import db
 
-from commitments import job_services
-from commitments.matching_services import ScopeBusy
+from commitments.jobs import runs as jobs
+from commitments.services.runs import ScopeBusy
 
 logger = logging.getLogger(__name__)
 
@@ -24,8 +24,6 @@ TRANSIENT_ERRORS = (
     ConnectionError,
     TimeoutError,
 )
-# What sending a task raises when the broker cannot be reached.
-ENQUEUE_ERRORS = (kombu.exceptions.KombuError, redis.exceptions.RedisError, OSError)
 
 RETRY = {
     "autoretry_for": TRANSIENT_ERRORS,
@@ -44,9 +42,7 @@ EAGER_BUSY_WAIT_SECONDS = 60
 @shared_task(bind=True, **RETRY)
 def matching_run_execute(self, run_id: int) -> None:
     try:
-        job_services.matching_run_execute(
-            run_id=run_id, wait_seconds=EAGER_BUSY_WAIT_SECONDS if self.request.is_eager else 0
-        )
+        jobs.matching_run_execute(run_id=run_id, wait_seconds=EAGER_BUSY_WAIT_SECONDS if self.request.is_eager else 0)
     except ScopeBusy as busy:
         if self.request.is_eager:
             raise
@@ -56,12 +52,12 @@ def matching_run_execute(self, run_id: int) -> None:
 
 @shared_task(**RETRY)
 def report_refresh(report_id: int) -> None:
-    job_services.report_refresh(report_id=report_id)
+    jobs.report_refresh(report_id=report_id)
 
 
 @shared_task(**RETRY)
 def matching_check() -> None:
-    outcome = job_services.matching_check()
+    outcome = jobs.matching_check()
     logger.info(
         "matching check: %d runs recovered, %d reports re-extracted, %d runs requested",
         len(outcome.recovered),
@@ -72,5 +68,5 @@ def matching_check() -> None:
 
 @shared_task(**RETRY)
 def matching_nightly() -> None:
-    runs = job_services.matching_nightly_request()
+    runs = jobs.matching_nightly_request()
     logger.info("nightly re-match: %d runs requested", len(runs))

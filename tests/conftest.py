@@ -56,7 +56,7 @@ def staff_user(db):
     from django.db.models.signals import post_save
 
     from commitments.models import Bureau, BureauAssignment
-    from commitments.services import bureaus_assign_all, demo_user_ensure
+    from commitments.services.demo import bureaus_assign_all, demo_user_ensure
 
     user = demo_user_ensure(username="analyst1", password="analyst1-pass")
     bureaus_assign_all(user=user)
@@ -79,7 +79,7 @@ def staff_client(client, staff_user):
 @pytest.fixture
 def zhongshan_pair(db, seed, devset_dir):
     """中山市民政局's 2022 plan (seed 001) and, imported after it, a review of 2022: matched on import."""
-    from commitments.services import report_import
+    from commitments.services.reports import report_import
 
     plan = report_import(path=seed("001")).report
     review = report_import(path=devset_dir / "zhongshan_2022_review.synthetic.txt", bureau_name="中山市民政局").report
@@ -93,7 +93,7 @@ def make_user(db):
     from django.contrib.auth import get_user_model
 
     from commitments.models import BureauAssignment
-    from commitments.services import roles_ensure
+    from commitments.services.demo import roles_ensure
 
     def make(username: str, group: str, bureaus=()):
         analyst, viewer = roles_ensure()

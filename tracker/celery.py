@@ -19,6 +19,6 @@ app.autodiscover_tasks()
 @worker_process_init.connect
 def models_load(**kwargs) -> None:
     """Each worker process loads the spaCy pipeline and the embedding model once, before its first job."""
-    from commitments.job_services import models_warm
+    from commitments.jobs.runs import models_warm
 
     models_warm()

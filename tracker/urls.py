@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from commitments.review_views import review_urls
-from commitments.scorecard_views import scorecard_urls
+from commitments.review.urls import review_urls
+from commitments.scorecards.views import scorecard_urls
 
 admin.site.site_header = "承诺追踪"
 admin.site.site_title = "承诺追踪"

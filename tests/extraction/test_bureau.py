@@ -2,7 +2,7 @@
 
 import pytest
 
-from commitments.ingest.bureau import bureau_region, detect_bureau
+from commitments.engine.ingest.bureau import bureau_region, detect_bureau
 
 
 @pytest.mark.parametrize(

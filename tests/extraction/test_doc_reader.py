@@ -9,10 +9,10 @@ import random
 import olefile
 import pytest
 
-from commitments import services
-from commitments.evaluation import analyse_text
-from commitments.ingest.readers import ReportReadError, read_report, read_report_bytes
+from commitments.engine.evaluation import analyse_text
+from commitments.engine.ingest.readers import ReportReadError, read_report, read_report_bytes
 from commitments.models import Commitment
+from commitments.services.reports import report_import
 from tests.extraction.test_readers import seed_article
 from tests.paths import REPO
 
@@ -75,7 +75,7 @@ def test_a_doc_is_imported_like_any_report(tmp_path):
     path = tmp_path / "2022年工作计划.doc"
     path.write_bytes(DOC.read_bytes())
 
-    outcome = services.report_import(path=path)
+    outcome = report_import(path=path)
 
     assert outcome.status == "imported", outcome.reason
     assert outcome.report.source_format == "doc" and outcome.report.bureau.name == "中山市民政局"
@@ -161,7 +161,7 @@ def test_damaged_bytes_give_a_reason_or_text_never_a_crash_or_a_hang(fixture):
 
 
 def test_in_an_8_bit_piece_only_the_row_end_mark_ends_the_row():
-    from commitments.ingest.readers.doc import _mark_row_ends
+    from commitments.engine.ingest.readers.doc import _mark_row_ends
 
     # "a", cell end, "b", cell end, row end: one byte each from offset 100; the row's run ends at 105.
     assert _mark_row_ends("a\x07b\x07\x07", 100, 1, {105}) == "a\x07b\x07\x00"

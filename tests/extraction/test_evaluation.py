@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from commitments.evaluation import evaluate_extraction, evaluate_gold_file
-from commitments.extraction import analyse_text
-from commitments.ingest.readers import read_report
+from commitments.engine.analyse import analyse_text
+from commitments.engine.evaluation import evaluate_extraction, evaluate_gold_file
+from commitments.engine.ingest.readers import read_report
 from tests.paths import DEVSET, seed
 
 GOLD_FILES = sorted(DEVSET.glob("*.gold.json"))

@@ -2,15 +2,15 @@
 
 import pytest
 
-from commitments import services
 from commitments.models import Commitment, Report
+from commitments.services.reports import report_import
 from tests.paths import DEVSET, read_seed
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_report_with_no_plan_part_imports_with_a_warning_and_no_commitments():
-    outcome = services.report_import(path=DEVSET / "statecouncil_2018_review.txt", bureau_name="国务院")
+    outcome = report_import(path=DEVSET / "statecouncil_2018_review.txt", bureau_name="国务院")
     assert outcome.status == "imported"
     assert Commitment.objects.count() == 0
     report = Report.objects.get()
@@ -25,7 +25,7 @@ def test_a_5_mb_report_imports_whole(tmp_path):
     path.write_text(body, encoding="utf-8")
     assert path.stat().st_size > 5_000_000
 
-    outcome = services.report_import(path=path, bureau_name="中山市民政局")
+    outcome = report_import(path=path, bureau_name="中山市民政局")
 
     assert outcome.status == "imported", outcome.reason
     assert Commitment.objects.count() > 10_000
@@ -38,7 +38,7 @@ def test_traditional_chinese_report_is_converted_and_extracted(tmp_path):
     path = tmp_path / "lanling_traditional.txt"
     path.write_text(traditional, encoding="utf-8")
 
-    outcome = services.report_import(path=path)
+    outcome = report_import(path=path)
 
     assert outcome.status == "imported", outcome.reason
     report = Report.objects.get()
@@ -55,7 +55,7 @@ def test_unusual_heading_numbering_still_finds_the_plan(tmp_path):
         "　　（2）开展低保专项治理行动。\n",
         encoding="utf-8",
     )
-    outcome = services.report_import(path=path, bureau_name="某县民政局")
+    outcome = report_import(path=path, bureau_name="某县民政局")
     assert outcome.status == "imported", outcome.reason
     assert sorted(Commitment.objects.values_list("text", flat=True)) == [
         "开展低保专项治理行动",

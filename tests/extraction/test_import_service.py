@@ -5,18 +5,20 @@ import shutil
 import pytest
 from django.contrib.auth import get_user_model
 
-from commitments import extraction, services
+from commitments.engine import analyse
 from commitments.models import Bureau, BureauAssignment, Commitment, Report, Section
+from commitments.services.demo import demo_setup, demo_user_ensure
+from commitments.services.reports import PLACEHOLDER_BUREAU, report_files_collect, report_import, report_reextract
 
 pytestmark = pytest.mark.django_db
 
 EXPECTED = {
     # seed: (bureau, placeholder?, [(kind, year, period)] of its review and plan sections)
-    "000": (services.PLACEHOLDER_BUREAU, True, [("review", 2020, ""), ("plan", 2021, "")]),
+    "000": (PLACEHOLDER_BUREAU, True, [("review", 2020, ""), ("plan", 2021, "")]),
     "001": ("中山市民政局", False, [("review", 2021, ""), ("plan", 2022, "")]),
     "002": ("潜江市民政局", False, [("review", 2020, "上半年"), ("plan", 2020, "下半年")]),
     "003": ("兰陵县民政局", False, [("review", 2021, ""), ("plan", 2022, "")]),
-    "004": (services.PLACEHOLDER_BUREAU, True, [("review", None, "第三季度"), ("plan", None, "下一阶段")]),
+    "004": (PLACEHOLDER_BUREAU, True, [("review", None, "第三季度"), ("plan", None, "下一阶段")]),
 }
 
 
@@ -28,7 +30,7 @@ def row_counts() -> tuple[int, int, int, int]:
 def test_it_imports_each_seed_under_its_bureau(seed, number):
     bureau, placeholder, parts = EXPECTED[number]
 
-    outcome = services.report_import(path=seed(number))
+    outcome = report_import(path=seed(number))
 
     assert outcome.status == "imported", outcome.reason
     report = outcome.report
@@ -38,11 +40,11 @@ def test_it_imports_each_seed_under_its_bureau(seed, number):
     assert outcome.sections == report.sections.count()
     assert outcome.commitments == Commitment.objects.filter(section__report=report).count() > 0
     assert not Commitment.objects.filter(section__report=report).exclude(section__kind="plan").exists()
-    assert report.sha256 and report.engine_version == extraction.ENGINE_VERSION
+    assert report.sha256 and report.engine_version == analyse.ENGINE_VERSION
 
 
 def test_commitments_keep_offsets_topics_and_attributes(seed):
-    report = services.report_import(path=seed("001")).report
+    report = report_import(path=seed("001")).report
 
     commitments = Commitment.objects.filter(section__report=report)
     for commitment in commitments:
@@ -54,17 +56,17 @@ def test_commitments_keep_offsets_topics_and_attributes(seed):
 
 
 def test_it_takes_the_report_year_from_the_text_unless_the_analyst_gives_it(seed):
-    assert services.report_import(path=seed("003")).report.year == 2022
-    assert services.report_import(path=seed("004")).report.year is None
-    assert services.report_import(path=seed("002"), year=2020, bureau_name="潜江市民政局").report.year == 2020
+    assert report_import(path=seed("003")).report.year == 2022
+    assert report_import(path=seed("004")).report.year is None
+    assert report_import(path=seed("002"), year=2020, bureau_name="潜江市民政局").report.year == 2020
 
 
 def test_a_reimport_is_unchanged_and_adds_no_rows(seed):
-    first = services.report_import(path=seed("001"))
+    first = report_import(path=seed("001"))
     before = row_counts()
 
-    again = services.report_import(path=seed("001"))
-    named = services.report_import(path=seed("001"), bureau_name="中山市民政局")
+    again = report_import(path=seed("001"))
+    named = report_import(path=seed("001"), bureau_name="中山市民政局")
 
     assert again.status == named.status == "unchanged"
     assert again.report == first.report
@@ -73,18 +75,18 @@ def test_a_reimport_is_unchanged_and_adds_no_rows(seed):
 
 
 def test_without_a_bureau_the_same_content_under_any_bureau_is_unchanged(seed):
-    services.report_import(path=seed("002"), bureau_name="某市民政局（更正）")
+    report_import(path=seed("002"), bureau_name="某市民政局（更正）")
 
-    outcome = services.report_import(path=seed("002"))
+    outcome = report_import(path=seed("002"))
 
     assert outcome.status == "unchanged"
     assert outcome.report.bureau.name == "某市民政局（更正）"
 
 
 def test_the_same_content_for_another_named_bureau_is_a_new_report(seed):
-    services.report_import(path=seed("002"))
+    report_import(path=seed("002"))
 
-    outcome = services.report_import(path=seed("002"), bureau_name="湖北省民政厅")
+    outcome = report_import(path=seed("002"), bureau_name="湖北省民政厅")
 
     assert outcome.status == "imported"
     assert Report.objects.count() == 2
@@ -97,7 +99,7 @@ def test_a_bad_file_among_good_ones_fails_alone(seed, garbage_file, tmp_path):
         shutil.copy(seed(number), folder)
     shutil.copy(garbage_file, folder / "garbage.txt")
 
-    outcomes = {o.source: o for o in (services.report_import(path=p) for p in services.report_files_collect([folder]))}
+    outcomes = {o.source: o for o in (report_import(path=p) for p in report_files_collect([folder]))}
 
     assert outcomes["garbage.txt"].status == "failed"
     assert outcomes["garbage.txt"].reason
@@ -114,7 +116,7 @@ def test_unreadable_files_fail_with_a_reason(tmp_path, content, name):
     path = tmp_path / name
     path.write_bytes(content)
 
-    outcome = services.report_import(path=path)
+    outcome = report_import(path=path)
 
     assert outcome.status == "failed"
     assert outcome.source == name
@@ -123,13 +125,13 @@ def test_unreadable_files_fail_with_a_reason(tmp_path, content, name):
 
 
 def test_a_missing_file_fails_with_a_reason(tmp_path):
-    outcome = services.report_import(path=tmp_path / "nope.txt")
+    outcome = report_import(path=tmp_path / "nope.txt")
 
     assert (outcome.status, outcome.reason) == ("failed", "文件不存在")
 
 
 def test_an_impossible_year_fails(seed):
-    outcome = services.report_import(path=seed("001"), year=1800)
+    outcome = report_import(path=seed("001"), year=1800)
 
     assert outcome.status == "failed"
     assert "1800" in outcome.reason
@@ -140,9 +142,9 @@ def test_an_engine_failure_leaves_no_rows_and_no_traceback_for_the_user(seed, mo
     def broken(text, **kwargs):
         raise RuntimeError("engine exploded")
 
-    monkeypatch.setattr(extraction, "analyse_text", broken)
+    monkeypatch.setattr(analyse, "analyse_text", broken)
 
-    outcome = services.report_import(path=seed("003"))
+    outcome = report_import(path=seed("003"))
 
     assert outcome.status == "failed"
     assert "抽取引擎出错" in outcome.reason
@@ -152,7 +154,7 @@ def test_an_engine_failure_leaves_no_rows_and_no_traceback_for_the_user(seed, mo
 
 
 def test_a_failure_while_saving_rolls_back_every_row(seed, monkeypatch):
-    real = extraction.analyse_text
+    real = analyse.analyse_text
 
     def corrupt(text, **kwargs):
         result = real(text, **kwargs)
@@ -160,20 +162,20 @@ def test_a_failure_while_saving_rolls_back_every_row(seed, monkeypatch):
         result.commitments[-1] = type(last)(**{**last.__dict__, "section_index": 99})
         return result
 
-    monkeypatch.setattr(extraction, "analyse_text", corrupt)
+    monkeypatch.setattr(analyse, "analyse_text", corrupt)
 
-    outcome = services.report_import(path=seed("003"))
+    outcome = report_import(path=seed("003"))
 
     assert outcome.status == "failed"
     assert row_counts() == (0, 0, 0, 0)
 
 
 def test_reextract_keeps_the_rows_of_commitments_found_again(seed):
-    report = services.report_import(path=seed("003")).report
+    report = report_import(path=seed("003")).report
     old_ids = set(Commitment.objects.filter(section__report=report).values_list("pk", flat=True))
     counts = row_counts()
 
-    outcome = services.report_reextract(report=report)
+    outcome = report_reextract(report=report)
 
     new_ids = set(Commitment.objects.filter(section__report=report).values_list("pk", flat=True))
     assert row_counts() == counts
@@ -181,21 +183,21 @@ def test_reextract_keeps_the_rows_of_commitments_found_again(seed):
 
 
 def test_reextract_keeps_the_old_rows_when_the_engine_fails(seed, monkeypatch):
-    report = services.report_import(path=seed("003")).report
+    report = report_import(path=seed("003")).report
     counts = row_counts()
-    monkeypatch.setattr(extraction, "analyse_text", lambda text, **kw: 1 / 0)
+    monkeypatch.setattr(analyse, "analyse_text", lambda text, **kw: 1 / 0)
 
     with pytest.raises(ZeroDivisionError):
-        services.report_reextract(report=report)
+        report_reextract(report=report)
 
     assert row_counts() == counts
 
 
 def test_demo_setup_is_idempotent(seeds_dir):
-    first = services.demo_setup(seeds_dir=seeds_dir)
+    first = demo_setup(seeds_dir=seeds_dir)
     counts = row_counts()
 
-    second = services.demo_setup(seeds_dir=seeds_dir)
+    second = demo_setup(seeds_dir=seeds_dir)
 
     assert [o.status for o in first.imports] == ["imported"] * 5
     assert [o.status for o in second.imports] == ["unchanged"] * 5
@@ -204,21 +206,21 @@ def test_demo_setup_is_idempotent(seeds_dir):
         "中山市民政局",
         "兰陵县民政局",
         "潜江市民政局",
-        services.PLACEHOLDER_BUREAU,
+        PLACEHOLDER_BUREAU,
     }
 
 
 def test_the_demo_account_is_assigned_every_bureau_the_placeholder_included(seeds_dir):
-    services.demo_setup(seeds_dir=seeds_dir)
+    demo_setup(seeds_dir=seeds_dir)
 
     demo = get_user_model().objects.get(username="demo")
     assigned = set(BureauAssignment.objects.filter(user=demo).values_list("bureau__name", flat=True))
     assert assigned == set(Bureau.objects.values_list("name", flat=True))
-    assert services.PLACEHOLDER_BUREAU in assigned
+    assert PLACEHOLDER_BUREAU in assigned
 
 
 def test_the_demo_account_is_a_staff_analyst_not_a_superuser(client):
-    user = services.demo_user_ensure()
+    user = demo_user_ensure()
 
     assert user.is_staff and not user.is_superuser
     assert list(user.groups.values_list("name", flat=True)) == ["analyst"]

@@ -11,9 +11,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from commitments.evaluation import analyse_text
-from commitments.ingest.readers import read_report_bytes
-from commitments.ingest.readers.furniture import strip_furniture
+from commitments.engine.evaluation import analyse_text
+from commitments.engine.ingest.readers import read_report_bytes
+from commitments.engine.ingest.readers.furniture import strip_furniture
 from tests.extraction.test_wrapping import hard_wrap
 from tests.paths import DEVSET
 

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from commitments.extraction import SectionSpan
-from commitments.nlp.components.structure import analyse_layout
-from commitments.nlp.extract import extract_commitments
-from commitments.nlp.pipeline import build_pipeline, get_pipeline
+from commitments.engine.nlp.components.structure import analyse_layout
+from commitments.engine.nlp.extract import extract_commitments
+from commitments.engine.nlp.pipeline import build_pipeline, get_pipeline
+from commitments.engine.types import SectionSpan
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +147,7 @@ def test_extract_commitments_reports_offsets_into_the_whole_report():
 
 
 def test_long_sections_are_read_in_chunks_that_keep_their_topics(monkeypatch):
-    import commitments.nlp.extract as extract
+    import commitments.engine.nlp.extract as extract
 
     text = "（一）养老服务\n" + "新建社区养老服务站20个。\n" * 30 + "（二）社会救助\n开展低保专项治理行动。\n"
     section = SectionSpan("plan", 2022, "", "", 0, len(text))
@@ -177,7 +177,7 @@ def test_jieba_dictionary_cache_loads_the_same_objects_through_the_fast_reader()
 
     import jieba
 
-    from commitments.nlp.pipeline import get_pipeline
+    from commitments.engine.nlp.pipeline import get_pipeline
 
     get_pipeline()
     cache_file = Path(jieba.dt.tmp_dir or tempfile.gettempdir()) / (jieba.dt.cache_file or "jieba.cache")
@@ -200,6 +200,6 @@ def test_jieba_dictionary_cache_loads_the_same_objects_through_the_fast_reader()
     ],
 )
 def test_a_table_header_is_told_from_a_row(row, header):
-    from commitments.nlp.components.detector import is_table_header
+    from commitments.engine.nlp.components.detector import is_table_header
 
     assert is_table_header(row) is header

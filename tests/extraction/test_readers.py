@@ -15,7 +15,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from commitments.ingest.readers import SUPPORTED_EXTENSIONS, ReadResult, read_report, read_report_bytes
+from commitments.engine.ingest.readers import SUPPORTED_EXTENSIONS, ReadResult, read_report, read_report_bytes
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 SEEDS = SHARED / "seeds"

@@ -14,9 +14,9 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
-from commitments.ingest import readers
-from commitments.ingest.readers import ReportReadError, read_report, read_report_bytes
-from commitments.ingest.readers.registry import READERS
+from commitments.engine.ingest import readers
+from commitments.engine.ingest.readers import ReportReadError, read_report, read_report_bytes
+from commitments.engine.ingest.readers.registry import READERS
 from tests.extraction.test_readers import (
     DEVSET,
     SEEDS,

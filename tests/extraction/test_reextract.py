@@ -2,8 +2,9 @@
 
 import pytest
 
-from commitments import extraction, services
+from commitments.engine import analyse
 from commitments.models import Assessment, Commitment
+from commitments.services.reports import report_import, report_reextract
 
 pytestmark = pytest.mark.django_db
 
@@ -15,11 +16,11 @@ def _decide(commitment: Commitment) -> Assessment:
 
 
 def test_an_analyst_decision_survives_reextraction(seed):
-    report = services.report_import(path=seed("003")).report
+    report = report_import(path=seed("003")).report
     commitment = Commitment.objects.filter(section__report=report).order_by("order")[3]
     _decide(commitment)
 
-    services.report_reextract(report=report)
+    report_reextract(report=report)
 
     assessment = Assessment.objects.get(commitment__text=commitment.text)
     assert (assessment.status, assessment.source, assessment.note) == ("partial", "analyst", "已核实")
@@ -27,19 +28,19 @@ def test_an_analyst_decision_survives_reextraction(seed):
 
 
 def test_a_decided_commitment_the_engine_no_longer_finds_is_kept_with_a_note(seed, monkeypatch):
-    report = services.report_import(path=seed("003")).report
+    report = report_import(path=seed("003")).report
     commitment = Commitment.objects.filter(section__report=report).order_by("order")[3]
     _decide(commitment)
     others = Commitment.objects.filter(section__report=report).count() - 1
-    real = extraction.analyse_text
+    real = analyse.analyse_text
 
     def without_that_sentence(text, **kwargs):
         result = real(text, **kwargs)
         result.commitments = [c for c in result.commitments if c.text != commitment.text]
         return result
 
-    monkeypatch.setattr(extraction, "analyse_text", without_that_sentence)
-    services.report_reextract(report=report)
+    monkeypatch.setattr(analyse, "analyse_text", without_that_sentence)
+    report_reextract(report=report)
 
     kept = Commitment.objects.get(pk=commitment.pk)
     assert kept.assessment.source == "analyst"
@@ -50,16 +51,16 @@ def test_a_decided_commitment_the_engine_no_longer_finds_is_kept_with_a_note(see
 
 
 def test_machine_only_commitments_that_vanish_are_removed(seed, monkeypatch):
-    report = services.report_import(path=seed("003")).report
+    report = report_import(path=seed("003")).report
     total = Commitment.objects.filter(section__report=report).count()
-    real = extraction.analyse_text
+    real = analyse.analyse_text
 
     def fewer(text, **kwargs):
         result = real(text, **kwargs)
         result.commitments = result.commitments[:-2]
         return result
 
-    monkeypatch.setattr(extraction, "analyse_text", fewer)
-    services.report_reextract(report=report)
+    monkeypatch.setattr(analyse, "analyse_text", fewer)
+    report_reextract(report=report)
 
     assert Commitment.objects.filter(section__report=report).count() == total - 2

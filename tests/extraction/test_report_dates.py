@@ -7,9 +7,9 @@ import datetime
 
 import pytest
 
-from commitments import services
-from commitments.evaluation import analyse_text
-from commitments.ingest.readers import read_report_bytes
+from commitments.engine.evaluation import analyse_text
+from commitments.engine.ingest.readers import read_report_bytes
+from commitments.services.reports import report_import
 from tests.paths import DEVSET
 
 BODY = "\n".join(f"（{n}）第{n}项工作已经推进，成效明显，群众满意度持续提高。" for n in range(1, 16))
@@ -106,7 +106,7 @@ def test_an_imported_report_without_written_years_gets_them_from_its_date(tmp_pa
     path = tmp_path / "海拉尔区政府工作报告.txt"
     path.write_text(yearless(hailar_2016), encoding="utf-8")
 
-    outcome = services.report_import(path=path, bureau_name="海拉尔区人民政府")
+    outcome = report_import(path=path, bureau_name="海拉尔区人民政府")
 
     assert outcome.status == "imported", outcome.reason
     report = outcome.report

@@ -1,6 +1,6 @@
 """Sectioning: report parts, their years and periods, on the real seeds and on hand-made texts."""
 
-from commitments.ingest.sectioning import classify_heading, split_sections
+from commitments.engine.ingest.sectioning import classify_heading, split_sections
 from tests.paths import DEVSET, read_seed
 
 

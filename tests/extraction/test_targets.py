@@ -2,8 +2,8 @@
 
 import pytest
 
-from commitments.nlp.numbers import cn_to_number
-from commitments.nlp.targets import parse_targets
+from commitments.engine.nlp.numbers import cn_to_number
+from commitments.engine.nlp.targets import parse_targets
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from commitments.evaluation import analyse_text
-from commitments.ingest.readers import read_report_bytes
-from commitments.ingest.wrapping import display_width, unwrap, wrap_width
-from commitments.matching.engine import match_commitments, review_sections_for
+from commitments.engine.evaluation import analyse_text
+from commitments.engine.ingest.readers import read_report_bytes
+from commitments.engine.ingest.wrapping import display_width, unwrap, wrap_width
+from commitments.engine.matching.engine import match_commitments, review_sections_for
 from tests.paths import DEVSET
 
 
@@ -122,7 +122,7 @@ def test_a_hard_wrapped_pair_is_matched_like_the_flat_one(plan, review):
 
 
 def test_a_long_wrapped_section_is_read_in_pieces_cut_at_a_sentence_end(plan):
-    from commitments.nlp.extract import paragraph_chunks
+    from commitments.engine.nlp.extract import paragraph_chunks
 
     wrapped = hard_wrap(plan)
     pieces = list(paragraph_chunks(wrapped, 0, len(wrapped), size=1200))

@@ -221,7 +221,7 @@ def many_year_bureau(transactional_db, seed, devset_dir, tmp_path, settings):
     Imported in eager mode, so each plan year is matched once on import, as in a real deployment's past.
     """
     from commitments.models import Bureau
-    from commitments.services import report_import
+    from commitments.services.reports import report_import
 
     settings.MATCH_EMBEDDINGS = False
     plan = seed("001").read_text(encoding="utf-8")
@@ -239,7 +239,7 @@ def many_year_bureau(transactional_db, seed, devset_dir, tmp_path, settings):
 @pytest.fixture
 def imported_pair(transactional_db, seed, devset_dir, settings):
     """中山市民政局's 2022 plan and its review, committed (a worker can read them), matched on import."""
-    from commitments.services import report_import
+    from commitments.services.reports import report_import
 
     settings.MATCH_EMBEDDINGS = False
     plan = report_import(path=seed("001")).report

@@ -8,9 +8,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from commitments import extraction, job_services, matching_services
-from commitments.matching.types import MATCH_ENGINE_VERSION
+from commitments.engine import analyse
+from commitments.engine.types import MATCH_ENGINE_VERSION
+from commitments.jobs import runs as job_runs
+from commitments.jobs.runs import (
+    matching_check,
+    matching_nightly_request,
+    matching_run_execute,
+    matching_runs_recover,
+    outdated_scopes,
+)
+from commitments.jobs.schedule import SCHEDULE
 from commitments.models import Assessment, Evidence, MatchingRun, Report
+from commitments.services.matching import commitments_match
+from commitments.services.runs import ScopeBusy, matching_run_create
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +36,7 @@ def evidence_snapshot():
 
 def running(bureau, *, seconds_ago: int) -> MatchingRun:
     """A run another process holds, that last reported progress `seconds_ago`."""
-    run = matching_services.matching_run_create(bureau=bureau)
+    run = matching_run_create(bureau=bureau)
     beat = timezone.now() - timedelta(seconds=seconds_ago)
     MatchingRun.objects.filter(pk=run.pk).update(state=MatchingRun.State.RUNNING, heartbeat_at=beat)
     return run
@@ -34,8 +45,8 @@ def running(bureau, *, seconds_ago: int) -> MatchingRun:
 def test_the_database_allows_one_running_run_per_scope(zhongshan_pair):
     bureau = zhongshan_pair[0].bureau
     running(bureau, seconds_ago=0)
-    other = matching_services.matching_run_create(bureau=bureau)
-    year_run = matching_services.matching_run_create(bureau=bureau, year=2022)
+    other = matching_run_create(bureau=bureau)
+    year_run = matching_run_create(bureau=bureau, year=2022)
     MatchingRun.objects.filter(pk=year_run.pk).update(state=MatchingRun.State.RUNNING)  # another scope: allowed
     with pytest.raises(IntegrityError), transaction.atomic():
         MatchingRun.objects.filter(pk=other.pk).update(state=MatchingRun.State.RUNNING)
@@ -44,10 +55,10 @@ def test_the_database_allows_one_running_run_per_scope(zhongshan_pair):
 def test_a_second_run_of_a_scope_waits_while_the_first_is_alive(zhongshan_pair):
     bureau = zhongshan_pair[0].bureau
     holder = running(bureau, seconds_ago=5)
-    second = matching_services.matching_run_create(bureau=bureau)
+    second = matching_run_create(bureau=bureau)
 
-    with pytest.raises(matching_services.ScopeBusy) as busy:
-        matching_services.commitments_match(bureau=bureau, run=second)
+    with pytest.raises(ScopeBusy) as busy:
+        commitments_match(bureau=bureau, run=second)
 
     assert busy.value.holder_id == holder.pk
     second.refresh_from_db()
@@ -58,9 +69,9 @@ def test_a_holder_that_stopped_reporting_progress_is_taken_over(zhongshan_pair):
     bureau = zhongshan_pair[0].bureau
     dead = running(bureau, seconds_ago=120)
     before = evidence_snapshot()
-    second = matching_services.matching_run_create(bureau=bureau)
+    second = matching_run_create(bureau=bureau)
 
-    matching_services.commitments_match(bureau=bureau, run=second)
+    commitments_match(bureau=bureau, run=second)
 
     dead.refresh_from_db()
     second.refresh_from_db()
@@ -70,23 +81,23 @@ def test_a_holder_that_stopped_reporting_progress_is_taken_over(zhongshan_pair):
 
 
 def test_a_run_delivered_twice_is_done_once(zhongshan_pair):
-    run = matching_services.matching_run_create(bureau=zhongshan_pair[0].bureau)
-    job_services.matching_run_execute(run_id=run.pk)
-    job_services.matching_run_execute(run_id=run.pk)
+    run = matching_run_create(bureau=zhongshan_pair[0].bureau)
+    matching_run_execute(run_id=run.pk)
+    matching_run_execute(run_id=run.pk)
 
     run.refresh_from_db()
     assert (run.state, run.attempts) == (MatchingRun.State.DONE, 1)
-    assert job_services.matching_run_execute(run_id=10**9) is None
+    assert matching_run_execute(run_id=10**9) is None
 
 
 def test_recover_sends_again_a_run_whose_worker_died_and_one_never_sent(zhongshan_pair, settings):
     bureau = zhongshan_pair[0].bureau
     dead = running(bureau, seconds_ago=120)
-    unsent = matching_services.matching_run_create(bureau=bureau, year=2022)
+    unsent = matching_run_create(bureau=bureau, year=2022)
     MatchingRun.objects.filter(pk=unsent.pk).update(created_at=timezone.now() - timedelta(minutes=5))
-    fresh = matching_services.matching_run_create(bureau=bureau, year=2021)  # may still be on its way
+    fresh = matching_run_create(bureau=bureau, year=2021)  # may still be on its way
 
-    recovered = job_services.matching_runs_recover()
+    recovered = matching_runs_recover()
 
     assert {r.pk for r in recovered} == {dead.pk, unsent.pk}
     states = dict(MatchingRun.objects.values_list("pk", "state"))
@@ -101,14 +112,14 @@ def test_the_check_rematches_what_an_older_engine_made_and_keeps_analyst_decisio
     Assessment.objects.filter(pk=decided.pk).update(
         source=Assessment.Source.ANALYST, status="not_fulfilled", note="分析员意见", engine_version="match-0.0"
     )
-    assert job_services.outdated_scopes() == [(plan.bureau_id, 2022)]
+    assert outdated_scopes() == [(plan.bureau_id, 2022)]
 
-    outcome = job_services.matching_check()
+    outcome = matching_check()
 
     assert [(r.scope_bureau_id, r.scope_year, r.trigger) for r in outcome.requested] == [
         (plan.bureau_id, 2022, MatchingRun.Trigger.OUTDATED)
     ]
-    assert job_services.outdated_scopes() == []
+    assert outdated_scopes() == []
     assert set(Evidence.objects.values_list("engine_version", flat=True)) == {MATCH_ENGINE_VERSION}
     decided.refresh_from_db()
     assert (decided.source, decided.status, decided.note) == ("analyst", "not_fulfilled", "分析员意见")
@@ -118,19 +129,19 @@ def test_the_check_reextracts_a_report_of_an_older_extraction_engine(zhongshan_p
     plan, _ = zhongshan_pair
     Report.objects.filter(pk=plan.pk).update(engine_version="extract-0.0")
 
-    outcome = job_services.matching_check()
+    outcome = matching_check()
 
     plan.refresh_from_db()
     assert outcome.reextracted == [plan.pk]
-    assert plan.engine_version == extraction.ENGINE_VERSION
+    assert plan.engine_version == analyse.ENGINE_VERSION
 
 
 def test_the_nightly_job_asks_one_run_per_matched_bureau(zhongshan_pair, seed):
-    from commitments.services import report_import
+    from commitments.services.reports import report_import
 
     report_import(path=seed("000"))  # names no bureau: the placeholder, never matched
 
-    runs = job_services.matching_nightly_request()
+    runs = matching_nightly_request()
 
     assert [(r.scope_bureau, r.scope_year, r.trigger, r.state) for r in runs] == [
         (zhongshan_pair[0].bureau, None, MatchingRun.Trigger.NIGHTLY, MatchingRun.State.DONE)
@@ -152,7 +163,7 @@ def test_schedule_ensure_creates_the_periodic_jobs_once_and_keeps_edits():
     out = call_command_output("schedule_ensure")
 
     assert "已存在，未改动" in out
-    assert PeriodicTask.objects.filter(name__in=job_services.SCHEDULE).count() == 2
+    assert PeriodicTask.objects.filter(name__in=SCHEDULE).count() == 2
     assert not PeriodicTask.objects.get(pk=nightly.pk).enabled
 
 
@@ -177,8 +188,8 @@ def test_a_lost_database_connection_is_retried(zhongshan_pair, monkeypatch):
 
     from commitments import tasks
 
-    run = matching_services.matching_run_create(bureau=zhongshan_pair[0].bureau)
-    real = job_services.matching_run_execute
+    run = matching_run_create(bureau=zhongshan_pair[0].bureau)
+    real = matching_run_execute
     calls = []
 
     def flaky(**kwargs):
@@ -187,7 +198,7 @@ def test_a_lost_database_connection_is_retried(zhongshan_pair, monkeypatch):
             raise OperationalError("server closed the connection unexpectedly")
         return real(**kwargs)
 
-    monkeypatch.setattr(job_services, "matching_run_execute", flaky)
+    monkeypatch.setattr(job_runs, "matching_run_execute", flaky)
 
     result = tasks.matching_run_execute.apply(args=(run.pk,), throw=False)  # eager: the retry follows at once
 
@@ -198,10 +209,10 @@ def test_a_lost_database_connection_is_retried(zhongshan_pair, monkeypatch):
 
 def test_an_engine_error_fails_the_run_without_retrying(zhongshan_pair, monkeypatch):
     from commitments import tasks
-    from commitments.matching import engine
+    from commitments.engine.matching import engine
 
     monkeypatch.setattr(engine, "match_commitments", lambda *a, **k: 1 / 0)
-    run = matching_services.matching_run_create(bureau=zhongshan_pair[0].bureau)
+    run = matching_run_create(bureau=zhongshan_pair[0].bureau)
 
     with pytest.raises(ZeroDivisionError):
         tasks.matching_run_execute.apply(args=(run.pk,), throw=True)

@@ -5,9 +5,12 @@ import re
 import pytest
 from django.core.management import CommandError, call_command
 
-from commitments import job_services, matching_services
+from commitments.jobs import runs as job_runs
+from commitments.jobs.runs import matching_runs_recover
 from commitments.models import Assessment, Commitment, Evidence, MatchingRun
-from commitments.services import report_import
+from commitments.queue import EnqueueFailed, run_enqueue
+from commitments.services.reports import report_import
+from commitments.services.runs import matching_run_create, matching_run_request
 from tests.jobs.conftest import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,7 +28,7 @@ def assert_complete(bureau) -> None:
     for commitment in Commitment.objects.filter(section__report__bureau=bureau, assessment__isnull=False):
         ranks = list(commitment.evidence.order_by("rank").values_list("rank", flat=True))
         assert ranks == list(range(1, len(ranks) + 1)) and len(ranks) <= 3
-    check = job_services.matching_run_request(bureau=bureau)
+    check = matching_run_request(bureau=bureau)
     wait_for(lambda: runs_done([check]), timeout=120, what="a checking run")
     check.refresh_from_db()
     assert check.total > 0 and check.changed == 0
@@ -54,7 +57,7 @@ def test_a_worker_killed_mid_run_leaves_the_run_to_the_next_one(many_year_bureau
     )
     decided.refresh_from_db()
     Evidence.objects.filter(commitment__section__report__bureau=bureau).delete()  # the run rewrites it all
-    run = job_services.matching_run_request(bureau=bureau)
+    run = matching_run_request(bureau=bureau)
     worker = start_worker()
 
     def midway():
@@ -82,8 +85,8 @@ def test_a_job_asked_while_redis_is_down_is_reported_and_runs_after_it_is_back(
     bureau = imported_pair[0].bureau
     broker.stop()
 
-    with pytest.raises(job_services.EnqueueFailed):
-        job_services.matching_run_request(bureau=bureau)
+    with pytest.raises(EnqueueFailed):
+        matching_run_request(bureau=bureau)
     with pytest.raises(CommandError, match="任务队列不可用"):
         call_command("rematch", "--bureau", bureau.name, "--async")
     refused = list(MatchingRun.objects.exclude(trigger=MatchingRun.Trigger.IMPORT).all())
@@ -93,7 +96,7 @@ def test_a_job_asked_while_redis_is_down_is_reported_and_runs_after_it_is_back(
         assert "任务队列不可用" in run.error and "恢复后自动重新排队" in run.error
 
     broker.start()
-    sent = job_services.matching_run_request(bureau=bureau)  # reaches Redis ...
+    sent = matching_run_request(bureau=bureau)  # reaches Redis ...
     assert sent.enqueued_at is not None
     broker.stop()  # ... which loses it: no persistence
     broker.start()
@@ -102,8 +105,8 @@ def test_a_job_asked_while_redis_is_down_is_reported_and_runs_after_it_is_back(
     assert set(requested.values_list("state", flat=True)) == {MatchingRun.State.QUEUED}
 
     settings.MATCHING_RUN_REQUEUE_SECONDS = 0
-    monkeypatch.setattr(job_services, "UNSENT_GRACE_SECONDS", 0)
-    recovered = job_services.matching_runs_recover()
+    monkeypatch.setattr(job_runs, "UNSENT_GRACE_SECONDS", 0)
+    recovered = matching_runs_recover()
 
     assert {r.pk for r in recovered} == {r.pk for r in [*refused, sent]}
     wait_for(lambda: runs_done(recovered), timeout=180, what="the recovered runs")
@@ -115,12 +118,12 @@ def test_a_job_asked_while_redis_is_down_is_reported_and_runs_after_it_is_back(
 def test_two_runs_of_the_same_scope_at_once_one_waits_and_results_are_identical(many_year_bureau, start_worker):
     bureau = many_year_bureau
     Evidence.objects.filter(commitment__section__report__bureau=bureau).delete()
-    first = matching_services.matching_run_create(bureau=bureau)
-    second = matching_services.matching_run_create(bureau=bureau)
+    first = matching_run_create(bureau=bureau)
+    second = matching_run_create(bureau=bureau)
     start_worker(concurrency=2)
 
-    job_services.matching_run_enqueue(first)
-    job_services.matching_run_enqueue(second)
+    run_enqueue(first)
+    run_enqueue(second)
     wait_for(lambda: runs_done([first, second]), timeout=240, what="both runs")
 
     first.refresh_from_db()

@@ -3,9 +3,9 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from commitments import matching_services
-from commitments.assessment_services import StaleAssessment, assessment_confirm, assessment_decide
 from commitments.models import Assessment
+from commitments.services.assessments import StaleAssessment, assessment_confirm, assessment_decide
+from commitments.services.matching import commitments_match
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +97,7 @@ def test_a_rematch_keeps_the_analyst_decision_and_flags_the_disagreement(proposa
     # As if an older engine had agreed with the analyst: the next run says 已完成 again.
     Assessment.objects.filter(pk=proposal.pk).update(machine_status="partial", machine_disagrees=False)
 
-    outcome = matching_services.commitments_match(bureau=zhongshan_pair[0].bureau)
+    outcome = commitments_match(bureau=zhongshan_pair[0].bureau)
 
     proposal.refresh_from_db()
     assert outcome.skipped_analyst >= 1

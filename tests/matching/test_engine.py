@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from commitments.evaluation import evaluate_gold_file, macro_f1
-from commitments.extraction import analyse_text
-from commitments.matching.engine import WEIGHTS, match_commitments, review_sections_for
-from commitments.matching.peers import PEERS
+from commitments.engine.analyse import analyse_text
+from commitments.engine.evaluation import evaluate_gold_file, macro_f1
+from commitments.engine.matching.engine import WEIGHTS, match_commitments, review_sections_for
+from commitments.engine.matching.peers import PEERS
 from tests.paths import DEVSET
 
 PLAN = "2022年工作计划\n一、养老服务。完成《中山市养老服务发展规划》编写。新建社区养老服务站20个。\n"
@@ -123,7 +123,7 @@ def test_matching_in_a_forked_child_does_not_wait_on_the_parents_embedding_threa
     """Celery's prefork workers fork after the parent may have matched once."""
     import multiprocessing
 
-    from commitments.matching import engine
+    from commitments.engine.matching import engine
 
     engine._background().submit(lambda: None).result()  # the parent now has a live thread
     context = multiprocessing.get_context("fork")
@@ -133,13 +133,13 @@ def test_matching_in_a_forked_child_does_not_wait_on_the_parents_embedding_threa
 
 
 def _submit_in_child():
-    from commitments.matching import engine
+    from commitments.engine.matching import engine
 
     return engine._background().submit(lambda: 42).result(timeout=30)
 
 
 def test_an_abbreviation_in_the_review_finds_the_plan_phrase_it_shortens():
-    from commitments.extraction import CommitmentSpan, SectionSpan
+    from commitments.engine.types import CommitmentSpan, SectionSpan
 
     commitment = CommitmentSpan(text="落实最低生活保障标准调整机制", start=0, end=14, section_index=0)
     review = "一、2022年工作总结\n特困人员基本生活标准随之调整。全市城乡低保标准由每人每月1120元提高到1180元。"
@@ -154,7 +154,7 @@ def test_an_abbreviation_in_the_review_finds_the_plan_phrase_it_shortens():
 
 
 def test_a_sub_action_is_judged_by_the_clause_that_reports_it_not_by_its_neighbours():
-    from commitments.extraction import CommitmentSpan, SectionSpan
+    from commitments.engine.types import CommitmentSpan, SectionSpan
 
     text = "集中对胜利大街等7条主干道路进行综合改造，进一步完善城市功能，提升城市形象"
     commitment = CommitmentSpan(text=text, start=0, end=len(text), section_index=0)
@@ -172,8 +172,8 @@ def test_a_sub_action_is_judged_by_the_clause_that_reports_it_not_by_its_neighbo
 
 
 def test_a_figure_about_something_else_earns_no_target_part():
-    from commitments.extraction import CommitmentSpan, SectionSpan
-    from commitments.nlp.targets import parse_targets
+    from commitments.engine.nlp.targets import parse_targets
+    from commitments.engine.types import CommitmentSpan, SectionSpan
 
     text = "降低电网环节收费，一般工商业电价平均降低10%"
     commitment = CommitmentSpan(text=text, start=0, end=len(text), section_index=0, targets=tuple(parse_targets(text)))

@@ -7,9 +7,9 @@ from collections import Counter
 
 import pytest
 
-from commitments.extraction import SectionSpan, analyse_text
-from commitments.matching.engine import match_commitments, review_sections_for
-from commitments.matching.types import STATUSES
+from commitments.engine.analyse import analyse_text
+from commitments.engine.matching.engine import match_commitments, review_sections_for
+from commitments.engine.types import STATUSES, SectionSpan
 from tests.paths import DEVSET, read_seed
 
 YEAR = 2022

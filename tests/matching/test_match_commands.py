@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from commitments.matching.types import STATUSES
+from commitments.engine.types import STATUSES
 from commitments.models import Assessment, Commitment, MatchingRun
-from commitments.services import report_import
+from commitments.services.reports import report_import
 
 REPO = Path(__file__).resolve().parents[2]
 COMMITMENT_KEYS = {"text", "topic", "vague", "status", "confidence", "reason", "evidence"}

@@ -4,11 +4,12 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from commitments import matching_services
-from commitments.matching import engine
-from commitments.matching.types import MATCH_ENGINE_VERSION, STATUSES
+from commitments.engine.matching import engine
+from commitments.engine.types import MATCH_ENGINE_VERSION, STATUSES
 from commitments.models import Assessment, Commitment, Evidence, MatchingRun
-from commitments.services import report_import
+from commitments.services.matching import commitments_match
+from commitments.services.reports import report_import
+from commitments.services.runs import matching_run_create
 
 pytestmark = pytest.mark.django_db
 
@@ -63,8 +64,8 @@ def test_matching_twice_rewrites_nothing(zhongshan_pair):
     plan, _ = zhongshan_pair
     before = snapshot()
 
-    first = matching_services.commitments_match(bureau=plan.bureau)
-    second = matching_services.commitments_match(bureau=plan.bureau, year=2022)
+    first = commitments_match(bureau=plan.bureau)
+    second = commitments_match(bureau=plan.bureau, year=2022)
 
     assert snapshot() == before
     assert (first.pairs, first.changed) == (second.pairs, second.changed) == (1, 0)
@@ -90,7 +91,7 @@ def test_an_analyst_decision_survives_matching_and_a_disagreement_is_flagged(zho
         machine_status="",
     )
 
-    outcome = matching_services.commitments_match(bureau=plan.bureau)
+    outcome = commitments_match(bureau=plan.bureau)
 
     assessment.refresh_from_db()
     assert (assessment.status, assessment.reason, assessment.evidence_text, assessment.note) == (
@@ -111,7 +112,7 @@ def test_an_analyst_who_agrees_with_the_machine_is_not_flagged(zhongshan_pair):
     assessment = Assessment.objects.filter(commitment__in=plan_commitments(plan)).first()
     Assessment.objects.filter(pk=assessment.pk).update(source=Assessment.Source.ANALYST, machine_disagrees=True)
 
-    matching_services.commitments_match(bureau=plan.bureau)
+    commitments_match(bureau=plan.bureau)
 
     assessment.refresh_from_db()
     assert assessment.machine_disagrees is False
@@ -122,7 +123,7 @@ def test_commitments_whose_review_is_missing_get_no_assessment(zhongshan_pair, s
     lanling = report_import(path=seed("003")).report
     waiting = Commitment.objects.filter(section__report=lanling)
 
-    outcome = matching_services.commitments_match()
+    outcome = commitments_match()
 
     assert waiting.exists()
     assert not Assessment.objects.filter(commitment__in=waiting).exists()
@@ -138,7 +139,7 @@ def test_a_review_that_disappears_takes_the_machine_proposals_with_it(zhongshan_
     Assessment.objects.filter(pk=kept.pk).update(source=Assessment.Source.ANALYST)
     review.delete()
 
-    outcome = matching_services.commitments_match(bureau=plan.bureau)
+    outcome = commitments_match(bureau=plan.bureau)
 
     assert list(Assessment.objects.all()) == [kept]
     assert not Evidence.objects.exists()
@@ -153,10 +154,10 @@ def test_an_engine_crash_leaves_the_previous_rows_intact(zhongshan_pair, monkeyp
         raise RuntimeError("engine exploded")
 
     monkeypatch.setattr(engine, "match_commitments", crash)
-    run = matching_services.matching_run_create(bureau=plan.bureau)
+    run = matching_run_create(bureau=plan.bureau)
 
     with pytest.raises(RuntimeError, match="engine exploded"):
-        matching_services.commitments_match(bureau=plan.bureau, run=run)
+        commitments_match(bureau=plan.bureau, run=run)
 
     assert snapshot() == before
     run.refresh_from_db()
@@ -201,10 +202,10 @@ def test_an_import_while_its_scope_is_being_matched_leaves_a_queued_run(seed, de
 
 def test_a_run_reports_its_progress(zhongshan_pair):
     plan, _ = zhongshan_pair
-    run = matching_services.matching_run_create(bureau=plan.bureau, year=2022)
+    run = matching_run_create(bureau=plan.bureau, year=2022)
     assert run.state == MatchingRun.State.QUEUED
 
-    matching_services.commitments_match(bureau=plan.bureau, year=2022, run=run)
+    commitments_match(bureau=plan.bureau, year=2022, run=run)
 
     run.refresh_from_db()
     count = plan_commitments(plan).count()
@@ -219,7 +220,7 @@ def test_placeholder_bureaus_are_never_matched(zhongshan_pair):
     plan.bureau.is_placeholder = True
     plan.bureau.save()
 
-    outcome = matching_services.commitments_match()
+    outcome = commitments_match()
 
     assert (outcome.pairs, outcome.commitments) == (0, 0)
     assert not Assessment.objects.exists()
@@ -235,10 +236,10 @@ def test_a_plan_imported_after_its_review_is_matched_on_import(seed, devset_dir)
 
 
 def test_the_demo_brings_next_year_reviews_of_its_bureaus_and_matches_them(seeds_dir, devset_dir):
-    from commitments import services
     from commitments.models import Assessment, Report
+    from commitments.services.demo import demo_setup
 
-    outcome = services.demo_setup(seeds_dir=seeds_dir, reviews_dir=devset_dir)
+    outcome = demo_setup(seeds_dir=seeds_dir, reviews_dir=devset_dir)
 
     reviews = [o for o in outcome.imports if "review" in o.source]
     assert sorted(o.bureau_name for o in reviews) == ["中山市民政局", "兰陵县民政局"]

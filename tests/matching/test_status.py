@@ -1,26 +1,25 @@
-"""commitments.matching.status: the last status word of a sentence, figures against targets, and the
+"""commitments.engine.matching.status: the last status word of a sentence, figures against targets, and the
 proposed status from hand-made evidence (no extraction, no embeddings)."""
 
 from __future__ import annotations
 
 import pytest
 
-from commitments.extraction import Target
-from commitments.matching.status import (
+from commitments.engine.matching.status import (
     NO_EVIDENCE_BELOW,
     VAGUE_EVIDENCE_BELOW,
     compare_target,
     last_cue,
     propose_status,
 )
-from commitments.matching.types import STATUS_LABELS, Evidence
-from commitments.nlp.targets import parse_targets
+from commitments.engine.nlp.targets import parse_targets
+from commitments.engine.types import STATUS_LABELS, EvidenceSpan, Target
 
 STRONG = 0.6
 
 
-def evidence(text: str, score: float = STRONG) -> Evidence:
-    return Evidence(text=text, start=0, end=len(text), section_index=0, score=score, parts={"terms": score})
+def evidence(text: str, score: float = STRONG) -> EvidenceSpan:
+    return EvidenceSpan(text=text, start=0, end=len(text), section_index=0, score=score, parts={"terms": score})
 
 
 def status_of(*sentences: str, vague: bool = False, targets: tuple[Target, ...] = (), score: float = STRONG):
@@ -172,7 +171,7 @@ def test_a_problem_the_review_says_persists_is_partial(sentence):
 
 def test_a_problem_the_review_admits_beside_the_report_makes_it_partial():
     reported = evidence("贫困地区自我发展能力稳步提高")
-    admitted = Evidence(**{**reported.__dict__, "text": "深度贫困地区脱贫攻坚困难较多", "problem": True})
+    admitted = EvidenceSpan(**{**reported.__dict__, "text": "深度贫困地区脱贫攻坚困难较多", "problem": True})
 
     status, _, reason = propose_status(vague=False, targets=(), evidence=[reported, admitted])
 
@@ -182,7 +181,7 @@ def test_a_problem_the_review_admits_beside_the_report_makes_it_partial():
 def test_a_target_met_stays_fulfilled_whatever_problems_are_named():
     planned = tuple(parse_targets("国内生产总值增长6.5%左右"))
     reported = evidence("国内生产总值增长6.6%")
-    admitted = Evidence(**{**reported.__dict__, "text": "国内经济下行压力加大", "problem": True})
+    admitted = EvidenceSpan(**{**reported.__dict__, "text": "国内经济下行压力加大", "problem": True})
 
     status, _, _ = propose_status(vague=False, targets=planned, evidence=[reported, admitted])
 

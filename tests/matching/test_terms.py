@@ -1,11 +1,11 @@
-"""commitments.matching.terms: content words, their rarity, and coverage matrices."""
+"""commitments.engine.matching.terms: content words, their rarity, and coverage matrices."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from commitments.matching.terms import (
+from commitments.engine.matching.terms import (
     STOP_TERMS,
     Rarity,
     char_bigrams,
@@ -156,7 +156,7 @@ def test_content_terms_by_comma_pieces_equal_segmenting_the_whole_text(text):
     words across punctuation, so the result must equal segmenting the whole text at once."""
     import jieba
 
-    from commitments.matching.terms import HAN_RE
+    from commitments.engine.matching.terms import HAN_RE
 
     whole = tuple(dict.fromkeys(w for w in jieba.cut(text) if len(w) >= 2 and HAN_RE.search(w) and w not in STOP_TERMS))
 
@@ -171,7 +171,7 @@ def test_quotation_marks_do_not_break_a_phrase():
 
 
 def _expansions(short_side: str, other_side: str) -> dict:
-    from commitments.matching.terms import abbreviation_expansions
+    from commitments.engine.matching.terms import abbreviation_expansions
 
     return abbreviation_expansions([content_terms(short_side)], [other_side], [content_terms(other_side)])
 
@@ -209,7 +209,7 @@ def test_an_abbreviation_is_not_spelled_across_punctuation():
 
 
 def test_abbreviations_of_empty_or_textless_input_are_none():
-    from commitments.matching.terms import abbreviation_expansions
+    from commitments.engine.matching.terms import abbreviation_expansions
 
     assert abbreviation_expansions([], [], []) == {}
     assert abbreviation_expansions([()], [""], [()]) == {}

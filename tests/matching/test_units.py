@@ -1,11 +1,12 @@
-"""commitments.matching.units: review sections cut into evidence clauses with their heading path."""
+"""commitments.engine.matching.units: review sections cut into evidence clauses with their heading path."""
 
 from __future__ import annotations
 
 import pytest
 
-from commitments.extraction import SectionSpan, analyse_text
-from commitments.matching.units import review_units
+from commitments.engine.analyse import analyse_text
+from commitments.engine.matching.units import review_units
+from commitments.engine.types import SectionSpan
 
 REVIEW = """2022年工作总结
 一、社会救助体系更加完善
@@ -115,7 +116,7 @@ def test_the_reviews_account_of_its_problems_is_marked(sections, units):
 def test_a_problems_part_of_its_own_is_marked():
     text = REVIEW + "三、存在的问题\n养老服务供给结构有待优化。\n2023年工作计划\n新建社区养老服务站30个。\n"
     sections = analyse_text(text, year=2023).sections
-    from commitments.matching.engine import review_sections_for
+    from commitments.engine.matching.engine import review_sections_for
 
     chosen = [sections[i] for i in review_sections_for(sections, year=2022)]
     found = review_units(text, chosen)

@@ -6,8 +6,9 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from commitments import services
 from commitments.models import Bureau, Commitment, Report, Section
+from commitments.services.demo import roles_ensure
+from commitments.services.reports import PLACEHOLDER_BUREAU, report_import
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +17,7 @@ IMPORT_URL = "/admin/commitments/report/import/"
 
 @pytest.fixture
 def reports(seed):
-    return {number: services.report_import(path=seed(number)).report for number in ("001", "003", "004")}
+    return {number: report_import(path=seed(number)).report for number in ("001", "003", "004")}
 
 
 def changelist(client, model: str, query: str = ""):
@@ -74,7 +75,7 @@ def test_each_change_page_renders(staff_client, reports):
 def test_the_report_list_shows_bureau_year_and_counts(staff_client, reports):
     html = changelist(staff_client, "report").content.decode()
 
-    assert "中山市民政局" in html and "兰陵县民政局" in html and services.PLACEHOLDER_BUREAU in html
+    assert "中山市民政局" in html and "兰陵县民政局" in html and PLACEHOLDER_BUREAU in html
     count = Commitment.objects.filter(section__report=reports["003"]).count()
     assert f'<td class="field-commitment_count">{count}</td>' in html
 
@@ -192,7 +193,7 @@ def test_the_import_view_needs_a_file(staff_client):
 
 
 def test_a_viewer_can_read_but_not_import(client, reports):
-    services.roles_ensure()
+    roles_ensure()
     viewer = User.objects.create_user("viewer1", password="x", is_staff=True)
     viewer.groups.add(Group.objects.get(name="viewer"))
     client.force_login(viewer)

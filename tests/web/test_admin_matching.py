@@ -59,7 +59,7 @@ def test_the_commitment_page_shows_its_assessment_and_ranked_evidence(staff_clie
 
 
 def test_the_commitment_list_has_a_status_column_and_filter(staff_client, zhongshan_pair, seed):
-    from commitments.services import report_import
+    from commitments.services.reports import report_import
 
     report_import(path=seed("003"))
     html = page(staff_client, "/admin/commitments/commitment/")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from commitments.agreement import cohen_kappa
+from commitments.engine.agreement import cohen_kappa
 
 
 def pairs(counts: dict[tuple[str, str], int]) -> tuple[list[str], list[str]]:

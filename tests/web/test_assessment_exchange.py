@@ -8,8 +8,8 @@ import io
 import openpyxl
 import pytest
 
-from commitments import assessment_services
 from commitments.models import Assessment, Bureau, Commitment, Report, Section
+from commitments.services.assessments import assessment_decide
 
 pytestmark = pytest.mark.django_db
 
@@ -214,7 +214,7 @@ def test_an_xlsx_import_reads_labels_and_codes(analyst_client, rows):
 def test_every_bad_row_is_reported_with_its_number_and_nothing_is_imported(
     analyst_client, colleague, rows, other_bureau_assessment
 ):
-    assessment_services.assessment_decide(assessment=rows[2], user=colleague, expected_version=1, status="partial")
+    assessment_decide(assessment=rows[2], user=colleague, expected_version=1, status="partial")
     table = [
         {"id": rows[0].pk, "状态": "已完成", "未完成原因": "", "版本": 1},  # fine on its own
         {"id": 999999, "状态": "已完成", "未完成原因": "", "版本": 1},
@@ -246,7 +246,7 @@ def test_a_row_saved_between_preview_and_confirmation_undoes_the_whole_file(anal
     ]
     preview = _upload(analyst_client, _csv_bytes(table), "评估.csv", CSV_FORMAT)
     assert "confirm_form" in preview.context
-    assessment_services.assessment_decide(assessment=rows[1], user=colleague, expected_version=1, status="no_evidence")
+    assessment_decide(assessment=rows[1], user=colleague, expected_version=1, status="no_evidence")
 
     response = _confirm(analyst_client, preview)
 

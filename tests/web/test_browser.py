@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import reverse
 
-from commitments import selectors
 from commitments.models import Assessment
+from commitments.selectors.lists import review_queue
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -69,7 +69,7 @@ def analyst(make_user, zhongshan_pair):
 
 
 def queue_now(user) -> list[Assessment]:
-    return list(selectors.review_queue(user=user).select_related("commitment"))
+    return list(review_queue(user=user).select_related("commitment"))
 
 
 def review_path(assessment: Assessment) -> str:

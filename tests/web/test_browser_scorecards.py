@@ -9,8 +9,8 @@ import io
 
 import pytest
 
-from commitments.assessment_services import assessment_confirm
 from commitments.models import Assessment
+from commitments.services.assessments import assessment_confirm
 from tests.web.test_browser import PASSWORD, SCREENSHOTS, chromium, require_chromium  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)

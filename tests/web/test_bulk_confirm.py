@@ -4,8 +4,9 @@ transaction through the service; other bureaus, analyst decisions, vague and uns
 import pytest
 from django.core.exceptions import ValidationError
 
-from commitments import assessment_services, selectors
 from commitments.models import Assessment, Bureau, Commitment, Report, Section
+from commitments.selectors.lists import BULK_SKIP_BUREAU, BULK_SKIP_DECIDED, BULK_SKIP_LOW, BULK_SKIP_UNVERIFIABLE
+from commitments.services.assessments import assessment_decide, assessments_bulk_confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -69,9 +70,9 @@ def test_the_confirmation_page_counts_what_it_takes_and_what_it_skips(analyst_cl
     assert response.status_code == 200
     assert [a.pk for a in response.context["eligible"]] == [rows["sure"].pk, rows["sure_partial"].pk]
     assert dict(response.context["skipped"]) == {
-        selectors.BULK_SKIP_DECIDED: 1,
-        selectors.BULK_SKIP_UNVERIFIABLE: 1,
-        selectors.BULK_SKIP_LOW: 1,
+        BULK_SKIP_DECIDED: 1,
+        BULK_SKIP_UNVERIFIABLE: 1,
+        BULK_SKIP_LOW: 1,
     }
     assert '将确认 <strong id="bulk-confirm-count">2</strong> 条机器建议' in page
     assert "1 条：置信度低于下限" in page and "确认这 2 条" in page
@@ -94,7 +95,7 @@ def test_confirming_on_the_page_makes_them_analyst_decisions_with_history(analys
         row = Assessment.objects.get(pk=rows[key].pk)
         assert (row.version, row.confirmed_by) == (1, None), key
     messages = [str(m) for m in response.wsgi_request._messages]
-    assert "已确认 2 条机器建议" in messages and f"跳过 1 条：{selectors.BULK_SKIP_LOW}" in messages
+    assert "已确认 2 条机器建议" in messages and f"跳过 1 条：{BULK_SKIP_LOW}" in messages
 
 
 def test_a_lower_floor_on_the_page_counts_again(analyst_client, rows):
@@ -102,7 +103,7 @@ def test_a_lower_floor_on_the_page_counts_again(analyst_client, rows):
 
     assert response.status_code == 200
     assert len(response.context["eligible"]) == 3
-    assert selectors.BULK_SKIP_LOW not in dict(response.context["skipped"])
+    assert BULK_SKIP_LOW not in dict(response.context["skipped"])
 
 
 def test_a_floor_outside_zero_to_one_is_refused(analyst_client, rows):
@@ -111,7 +112,7 @@ def test_a_floor_outside_zero_to_one_is_refused(analyst_client, rows):
     assert response.status_code == 200 and response.context["form"].errors
     assert Assessment.objects.get(pk=rows["unsure"].pk).source == "machine"
     with pytest.raises(ValidationError):
-        assessment_services.assessments_bulk_confirm(user=None, assessments=[], min_confidence=1.5)
+        assessments_bulk_confirm(user=None, assessments=[], min_confidence=1.5)
 
 
 def test_the_confidence_band_filter_and_select_all_confirm_the_filtered_set(analyst_client, rows):
@@ -130,7 +131,7 @@ def test_another_bureaus_ids_posted_by_hand_are_not_confirmed(analyst_client, ro
 
     page = _action(analyst_client, [other_bureau_assessment.pk, rows["sure"].pk])
     assert [a.pk for a in page.context["eligible"]] == [rows["sure"].pk]
-    assert dict(page.context["skipped"]) == {selectors.BULK_SKIP_BUREAU + "或已不存在": 1}
+    assert dict(page.context["skipped"]) == {BULK_SKIP_BUREAU + "或已不存在": 1}
 
     response = _action(analyst_client, [other_bureau_assessment.pk], post="yes")
 
@@ -142,11 +143,9 @@ def test_another_bureaus_ids_posted_by_hand_are_not_confirmed(analyst_client, ro
 def test_the_service_itself_skips_another_bureau(analyst, other_bureau_assessment):
     Assessment.objects.filter(pk=other_bureau_assessment.pk).update(confidence=0.99, status="fulfilled")
 
-    outcome = assessment_services.assessments_bulk_confirm(
-        user=analyst, assessments=[other_bureau_assessment], min_confidence=0.8
-    )
+    outcome = assessments_bulk_confirm(user=analyst, assessments=[other_bureau_assessment], min_confidence=0.8)
 
-    assert outcome.confirmed == [] and outcome.skipped == {selectors.BULK_SKIP_BUREAU: 1}
+    assert outcome.confirmed == [] and outcome.skipped == {BULK_SKIP_BUREAU: 1}
     assert Assessment.objects.get(pk=other_bureau_assessment.pk).source == "machine"
 
 
@@ -154,9 +153,7 @@ def test_a_row_decided_after_the_page_was_shown_is_skipped_not_overwritten(analy
     ids = [rows["sure"].pk, rows["sure_partial"].pk]
     assert len(_action(analyst_client, ids).context["eligible"]) == 2
     colleague = make_user("zs-colleague", "analyst", [bureau])
-    assessment_services.assessment_decide(
-        assessment=rows["sure"], user=colleague, expected_version=1, status="partial", note="只建成一半"
-    )
+    assessment_decide(assessment=rows["sure"], user=colleague, expected_version=1, status="partial", note="只建成一半")
 
     _action(analyst_client, ids, post="yes")
 

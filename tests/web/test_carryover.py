@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from commitments.carryover import carried_over, similar_pairs
+from commitments.scorecards.carryover import carried_over, similar_pairs
 
 
 def test_rewordings_link_and_unrelated_tasks_do_not():
@@ -27,7 +27,7 @@ def test_links_go_both_ways_and_skip_gaps_between_years():
 
 @pytest.fixture
 def hailar(db, devset_dir, settings, staff_user):
-    from commitments.services import report_import
+    from commitments.services.reports import report_import
 
     settings.MATCH_EMBEDDINGS = False  # only the plans matter here
     first = report_import(path=devset_dir / "hailar_2015.gbk.txt").report

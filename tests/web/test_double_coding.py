@@ -5,9 +5,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from commitments import coding_services
-from commitments.agreement import cohen_kappa
-from commitments.matching.types import STATUS_LABELS
+from commitments.engine.agreement import cohen_kappa
+from commitments.engine.types import STATUS_LABELS
 from commitments.models import (
     Assessment,
     Bureau,
@@ -18,6 +17,7 @@ from commitments.models import (
     SecondCoding,
     Section,
 )
+from commitments.services.coding import double_coding_sample_draw
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +104,7 @@ def code_url(assessment: Assessment) -> str:
 
 
 def sample_all(bureau, user) -> list[Assessment]:
-    coding_services.double_coding_sample_draw(bureau=bureau, year=2022, user=user, size=len(ITEMS), seed=1)
+    double_coding_sample_draw(bureau=bureau, year=2022, user=user, size=len(ITEMS), seed=1)
     return assessments(bureau)
 
 
@@ -112,7 +112,7 @@ def sample_all(bureau, user) -> list[Assessment]:
 
 
 def test_the_same_seed_draws_the_same_sample_and_a_larger_size_only_adds(bureau, people):
-    draw = coding_services.double_coding_sample_draw
+    draw = double_coding_sample_draw
     first = set(draw(bureau=bureau, year=2022, user=people["first"], size=3, seed=7).assessments.all())
     again = set(draw(bureau=bureau, year=2022, user=people["first"], size=3, seed=7).assessments.all())
     larger = set(draw(bureau=bureau, year=2022, user=people["first"], size=5, seed=7).assessments.all())
@@ -128,7 +128,7 @@ def test_the_same_seed_draws_the_same_sample_and_a_larger_size_only_adds(bureau,
 
 
 def test_a_share_is_rounded_up_and_the_size_capped(bureau, people):
-    draw = coding_services.double_coding_sample_draw
+    draw = double_coding_sample_draw
     assert draw(bureau=bureau, year=2022, user=people["first"], share=0.25).size == 2
     assert draw(bureau=bureau, year=2022, user=people["first"], size=99).assessments.count() == len(ITEMS)
 
@@ -138,7 +138,7 @@ def test_a_viewer_or_an_unassigned_analyst_cannot_draw(bureau, people, client):
 
     for who in ("viewer", "stranger"):
         with pytest.raises(PermissionDenied):
-            coding_services.double_coding_sample_draw(bureau=bureau, year=2022, user=people[who], size=2)
+            double_coding_sample_draw(bureau=bureau, year=2022, user=people[who], size=2)
         client.force_login(people[who])
         response = client.post(AGREEMENT, {"bureau": bureau.pk, "year": 2022, "size": 2})
         assert response.status_code in (400, 403)
@@ -162,7 +162,7 @@ def test_the_agreement_page_draws_a_sample(bureau, people, client):
 
 
 def test_the_queue_holds_sampled_items_not_confirmed_by_the_user_nor_coded_yet(bureau, people, client):
-    coding_services.double_coding_sample_draw(bureau=bureau, year=2022, user=people["first"], size=4, seed=3)
+    double_coding_sample_draw(bureau=bureau, year=2022, user=people["first"], size=4, seed=3)
     sampled = sorted(DoubleCodingSample.objects.get().assessments.all(), key=lambda a: a.pk)
     decide(sampled[0], people["second"], "fulfilled")
     SecondCoding.objects.create(assessment=sampled[1], coder=people["first"], status="partial")
@@ -210,7 +210,7 @@ def test_viewers_cannot_code_and_other_bureaus_items_are_not_found(
     bureau, people, client, make_user, other_bureau_assessment
 ):
     item = sample_all(bureau, people["first"])[0]
-    coding_services.double_coding_sample_draw(
+    double_coding_sample_draw(
         bureau=other_bureau_assessment.commitment.section.report.bureau, year=2022, user=_superuser(), size=1
     )
 
@@ -230,7 +230,7 @@ def test_viewers_cannot_code_and_other_bureaus_items_are_not_found(
 
 
 def test_an_item_outside_the_sample_cannot_be_second_coded(bureau, people, client):
-    coding_services.double_coding_sample_draw(bureau=bureau, year=2022, user=people["first"], size=1, seed=5)
+    double_coding_sample_draw(bureau=bureau, year=2022, user=people["first"], size=1, seed=5)
     outside = Assessment.objects.exclude(double_coding_samples__isnull=False).filter(
         pk__in=[a.pk for a in assessments(bureau)]
     )
@@ -330,7 +330,7 @@ def test_kappa_shows_a_dash_when_undefined_and_pairs_by_the_first_coder_are_left
 
 def test_another_bureaus_agreement_is_neither_listed_nor_shown(bureau, people, client, other_bureau_assessment):
     other = other_bureau_assessment.commitment.section.report.bureau
-    coding_services.double_coding_sample_draw(bureau=other, year=2022, user=_superuser(), size=1)
+    double_coding_sample_draw(bureau=other, year=2022, user=_superuser(), size=1)
     sample_all(bureau, people["first"])
     client.force_login(people["second"])
 

@@ -5,8 +5,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from commitments import assessment_services, selectors
 from commitments.models import Assessment, Bureau, Commitment, Report, Section
+from commitments.selectors.lists import review_queue
+from commitments.services.assessments import StaleAssessment, assessment_decide, assessment_revert
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def assessment(bureau, analyst):
         machine_confidence=0.66,
         machine_reason="回顾称已建成6个",
     )
-    assessment_services.assessment_decide(
+    assessment_decide(
         assessment=row,
         user=analyst,
         expected_version=1,
@@ -47,9 +48,7 @@ def assessment(bureau, analyst):
         note="预算未批",
         failure_reason="not_budgeted",
     )
-    return assessment_services.assessment_decide(
-        assessment=row, user=analyst, expected_version=2, status="fulfilled", note="年底补建完成"
-    )
+    return assessment_decide(assessment=row, user=analyst, expected_version=2, status="fulfilled", note="年底补建完成")
 
 
 def _version(assessment, number):
@@ -61,7 +60,7 @@ def _form_url(assessment, record):
 
 
 def test_reverting_to_an_analyst_version_restores_its_decision_as_a_new_version(assessment, analyst):
-    reverted = assessment_services.assessment_revert(
+    reverted = assessment_revert(
         assessment=assessment, history_id=_version(assessment, 2).history_id, user=analyst, expected_version=3
     )
 
@@ -82,7 +81,7 @@ def test_reverting_to_an_analyst_version_restores_its_decision_as_a_new_version(
 
 
 def test_reverting_to_the_machine_version_makes_it_a_proposal_again(assessment, analyst):
-    assessment_services.assessment_revert(
+    assessment_revert(
         assessment=assessment, history_id=_version(assessment, 1).history_id, user=analyst, expected_version=3
     )
 
@@ -90,12 +89,12 @@ def test_reverting_to_the_machine_version_makes_it_a_proposal_again(assessment, 
     assert (row.status, row.source, row.confidence, row.reason) == ("partial", "machine", 0.66, "回顾称已建成6个")
     assert (row.note, row.failure_reason, row.confirmed_by, row.machine_disagrees) == ("", "", None, False)
     assert row.history.first().history_user == analyst
-    assert row in selectors.review_queue(user=analyst)
+    assert row in review_queue(user=analyst)
 
 
 def test_a_stale_version_is_refused_and_changes_nothing(assessment, analyst):
-    with pytest.raises(assessment_services.StaleAssessment):
-        assessment_services.assessment_revert(
+    with pytest.raises(StaleAssessment):
+        assessment_revert(
             assessment=assessment, history_id=_version(assessment, 1).history_id, user=analyst, expected_version=2
         )
     row = Assessment.objects.get(pk=assessment.pk)
@@ -105,15 +104,13 @@ def test_a_stale_version_is_refused_and_changes_nothing(assessment, analyst):
 def test_a_version_of_another_assessment_is_refused(assessment, analyst, other_bureau_assessment):
     foreign = other_bureau_assessment.history.first()
     with pytest.raises(ValidationError):
-        assessment_services.assessment_revert(
-            assessment=assessment, history_id=foreign.history_id, user=analyst, expected_version=3
-        )
+        assessment_revert(assessment=assessment, history_id=foreign.history_id, user=analyst, expected_version=3)
 
 
 def test_another_bureaus_analyst_may_not_revert(assessment, make_user, other_bureau_assessment):
     outsider = make_user("ll-analyst", "analyst", [other_bureau_assessment.commitment.section.report.bureau])
     with pytest.raises(PermissionDenied):
-        assessment_services.assessment_revert(
+        assessment_revert(
             assessment=assessment, history_id=_version(assessment, 1).history_id, user=outsider, expected_version=3
         )
 

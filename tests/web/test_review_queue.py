@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from commitments.models import Assessment, Evidence
-from commitments.review_views import PAGE_SIZE
+from commitments.review.views import PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
 
@@ -200,6 +200,6 @@ def test_the_machine_view_states_its_status_once(analyst_client):
     ],
 )
 def test_reason_without_status(reason, shown):
-    from commitments.review_views import reason_without_status
+    from commitments.review.views import reason_without_status
 
     assert reason_without_status(reason) == shown

@@ -12,7 +12,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from commitments.models import Assessment, Bureau, Commitment, Report, Section
-from commitments.services import roles_ensure
+from commitments.services.demo import roles_ensure
 
 ANALYST, MACHINE = Assessment.Source.ANALYST, Assessment.Source.MACHINE
 _counter = itertools.count()
@@ -288,8 +288,8 @@ def test_query_count_does_not_grow_with_rows(viewer_client, bureaus, django_asse
 
 
 def live_rows(user) -> list[dict]:
-    from commitments.scorecards import commitments_visible, scorecard_rows
-    from commitments.selectors import bureau_ids_for_user
+    from commitments.scorecards.figures import commitments_visible, scorecard_rows
+    from commitments.selectors.access import bureau_ids_for_user
 
     return sorted(
         scorecard_rows(commitments_visible(bureau_ids_for_user(user))),
@@ -298,9 +298,9 @@ def live_rows(user) -> list[dict]:
 
 
 def tallied_rows(user) -> list[dict]:
-    from commitments.scorecards import tally_rows
-    from commitments.selectors import bureau_ids_for_user
-    from commitments.tally import tallies_refresh
+    from commitments.scorecards.figures import tally_rows
+    from commitments.scorecards.tally import tallies_refresh
+    from commitments.selectors.access import bureau_ids_for_user
 
     tallies_refresh()
     return sorted(
@@ -309,7 +309,7 @@ def tallied_rows(user) -> list[dict]:
 
 
 def test_tallies_follow_every_kind_of_write(bureaus, staff_user):
-    from commitments.assessment_services import assessment_decide
+    from commitments.services.assessments import assessment_decide
 
     assert tallied_rows(staff_user) == live_rows(staff_user)
     # An analyst's decision, through the service.

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from commitments import services
+from commitments.services.demo import demo_setup
 
 SCORECARDS_URL = "http://127.0.0.1:8000/scorecards/"
 DEMO_URL = "http://127.0.0.1:8000/admin/"
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         seeds = Path(seeds)
         if not seeds.is_dir():
             raise CommandError(f"找不到样例报告文件夹 {seeds}；请用 --seeds 指定")
-        outcome = services.demo_setup(
+        outcome = demo_setup(
             seeds_dir=seeds, reviews_dir=Path(reviews), on_file=lambda p: self.stdout.write(f"导入 {p.name} …")
         )
         for item in outcome.imports:

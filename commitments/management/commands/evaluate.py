@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from commitments.evaluation import evaluate_gold_file, macro_f1
+from commitments.engine.evaluation import evaluate_gold_file, macro_f1
 
 
 def _fmt(value: float | None) -> str:

@@ -8,8 +8,8 @@ import logging
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from commitments import extraction as engine
-from commitments.services import InvalidYear, year_check
+from commitments.engine import analyse as engine
+from commitments.services.reports import InvalidYear, year_check
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--year", help="报告年份提示；正文写明的年份优先")
 
     def handle(self, *args, file, as_json=False, year=None, **options):
-        from commitments.ingest.readers import ReportReadError, read_report
+        from commitments.engine.ingest.readers import ReportReadError, read_report
 
         try:
             year = year_check(year)

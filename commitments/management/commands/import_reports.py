@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from commitments import services
+from commitments.services.reports import STATUS_LABELS, InvalidYear, report_files_collect, report_import, year_check
 
 
 class Command(BaseCommand):
@@ -22,11 +22,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, paths, bureau=None, year=None, **options):
         try:
-            year = services.year_check(year)
-        except services.InvalidYear as exc:
+            year = year_check(year)
+        except InvalidYear as exc:
             raise CommandError(str(exc)) from None
         console = _console(self.stdout)
-        files = services.report_files_collect(paths)
+        files = report_files_collect(paths)
         if not files:
             raise CommandError("没有找到可导入的报告文件（支持 txt、html、docx、pdf）")
 
@@ -43,11 +43,11 @@ class Command(BaseCommand):
             task = progress.add_task("导入中", total=len(files))
             for path in files:
                 progress.update(task, description=f"导入 {path.name}")
-                outcomes.append(services.report_import(path=path, bureau_name=bureau, year=year))
+                outcomes.append(report_import(path=path, bureau_name=bureau, year=year))
                 progress.advance(task)
 
         console.print(_summary_table(outcomes))
-        counts = {status: sum(o.status == status for o in outcomes) for status in services.STATUS_LABELS}
+        counts = {status: sum(o.status == status for o in outcomes) for status in STATUS_LABELS}
         console.print(
             f"共 {len(outcomes)} 个文件：已导入 {counts['imported']}，未变化 {counts['unchanged']}，"
             f"失败 {counts['failed']}；新增承诺 {sum(o.commitments for o in outcomes if o.status == 'imported')} 条"

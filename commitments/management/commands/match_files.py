@@ -9,9 +9,9 @@ from collections import Counter
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from commitments import extraction
-from commitments.matching.types import STATUS_LABELS
-from commitments.services import InvalidYear, year_check
+from commitments.engine import analyse
+from commitments.engine.types import STATUS_LABELS, Extraction
+from commitments.services.reports import InvalidYear, year_check
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-embeddings", action="store_true", help="不用语义向量，只用词语与数字比对")
 
     def handle(self, *args, plan_file, review_file, year, as_json=False, no_embeddings=False, **options):
-        from commitments.matching import embedding, engine
+        from commitments.engine.matching import embedding, engine
 
         if not no_embeddings and settings.MATCH_EMBEDDINGS:
             embedding.preload()  # load the model while the reports are read and segmented
@@ -82,7 +82,7 @@ class Command(BaseCommand):
 
 
 def _read(path):
-    from commitments.ingest.readers import ReportReadError, read_report
+    from commitments.engine.ingest.readers import ReportReadError, read_report
 
     try:
         return read_report(path, max_bytes=settings.REPORT_MAX_BYTES)
@@ -92,9 +92,9 @@ def _read(path):
         raise CommandError(f"{path}：无法打开文件（{exc.strerror or exc}）") from None
 
 
-def _analyse(path, document, *, year: int | None = None) -> extraction.Extraction:
+def _analyse(path, document, *, year: int | None = None) -> Extraction:
     try:
-        return extraction.analyse_text(document.text, title=document.title, year=year, published=document.published)
+        return analyse.analyse_text(document.text, title=document.title, year=year, published=document.published)
     except Exception as exc:
         logger.exception("extraction failed on %s", path)
         raise CommandError(f"{path}：抽取引擎出错（{type(exc).__name__}: {exc}）") from None
@@ -104,7 +104,7 @@ def _years(years) -> str:
     return "、".join(f"{y}年" for y in sorted(set(years)))
 
 
-def _plan_sections(plan: extraction.Extraction, year: int) -> tuple[list[int], str]:
+def _plan_sections(plan: Extraction, year: int) -> tuple[list[int], str]:
     """The plan sections of year N; a bare plan part whose year the text does not state counts too."""
     plans = [(i, s) for i, s in enumerate(plan.sections) if s.kind == "plan"]
     of_year = [i for i, s in plans if s.year == year]
@@ -118,7 +118,7 @@ def _plan_sections(plan: extraction.Extraction, year: int) -> tuple[list[int], s
     return [], "没有找到工作计划部分"
 
 
-def _review_problem(review: extraction.Extraction, year: int) -> str:
+def _review_problem(review: Extraction, year: int) -> str:
     years = [s.year for s in review.sections if s.kind == "review" and s.year]
     if years:
         return f"回顾部分的年份是{_years(years)}，不是所要求的{year}年"

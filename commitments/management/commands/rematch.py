@@ -6,10 +6,11 @@ import logging
 
 from django.core.management.base import BaseCommand, CommandError
 
-from commitments.job_services import EnqueueFailed, matching_run_request
-from commitments.matching_services import ScopeBusy, commitments_match, matching_run_create
 from commitments.models import Bureau
-from commitments.services import InvalidYear, year_check
+from commitments.queue import EnqueueFailed
+from commitments.services.matching import scope_rematch
+from commitments.services.reports import InvalidYear, year_check
+from commitments.services.runs import ScopeBusy, matching_run_request
 
 logger = logging.getLogger(__name__)
 
@@ -42,21 +43,15 @@ class Command(BaseCommand):
             self.stdout.write(f"已提交后台匹配（运行 #{run.pk}，{run.get_state_display()}）；进度见管理后台“匹配运行”")
             return
 
-        run = matching_run_create(bureau=scope, year=year)
         try:
-            outcome = commitments_match(bureau=scope, year=year, run=run)
+            run, outcome = scope_rematch(bureau=scope, year=year)
         except ScopeBusy as exc:
-            run.delete()
             raise CommandError(f"{exc}，请稍后再试") from None
         except Exception as exc:
-            logger.exception("rematch run %s failed", run.pk)
+            logger.exception("rematch of %s, plan year %s failed", scope, year)
             raise CommandError(f"匹配中断（{type(exc).__name__}: {exc}），已完成的计划部分已保存；详情见日志") from None
 
-        self.stdout.write(
-            f"匹配完成（运行 #{run.pk}）：计划—回顾 {outcome.pairs} 对，匹配承诺 {outcome.commitments} 条，"
-            f"其中有变化 {outcome.changed} 条；保留分析员结论 {outcome.skipped_analyst} 条；"
-            f"尚无回顾的承诺 {outcome.no_review} 条"
-        )
+        self.stdout.write(f"匹配完成（运行 #{run.pk}）：{outcome.summary()}")
         for name, plan_year, period in outcome.missing_reviews:
             self.stdout.write(f"  {name} {plan_year}年{period}计划：尚未导入对应的工作回顾")
 

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from commitments.job_services import SCHEDULE, schedule_ensure
+from commitments.jobs.schedule import SCHEDULE, schedule_ensure
 
 
 class Command(BaseCommand):

@@ -1,0 +1,152 @@
+"""Writes of the analysts: confirming a machine proposal or deciding another status.
+
+Each write locks the assessment, checks the user may decide for its bureau and that nobody saved it
+since the user loaded it (optimistic locking on `version`), and leaves a history row naming the user.
+Bulk confirmation and revert follow the same rules; history is only ever added to.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from commitments.engine.types import STATUS_LABELS
+from commitments.models import Assessment
+from commitments.selectors.access import user_may_edit_bureau
+from commitments.selectors.lists import bulk_confirm_split
+
+
+class StaleAssessment(Exception):
+    """Someone saved the assessment after the user opened it."""
+
+    def __init__(self, assessment: Assessment):
+        self.assessment = assessment
+        who = assessment.confirmed_by or "机器匹配"
+        super().__init__(
+            f"保存冲突：该评估已被{who}修改（当前为“{assessment.get_status_display()}”，版本 {assessment.version}），"
+            "你的修改未保存。请查看最新内容后重新提交。"
+        )
+
+
+def assessment_confirm(*, assessment: Assessment, user, expected_version: int) -> Assessment:
+    """Take the machine's proposal as the analyst's decision."""
+    with transaction.atomic():
+        current = _locked(assessment=assessment, user=user, expected_version=expected_version)
+        current.source = Assessment.Source.ANALYST
+        current.machine_disagrees = False
+        return _save(current, user=user, reason="分析员确认机器建议")
+
+
+def assessment_decide(
+    *,
+    assessment: Assessment,
+    user,
+    expected_version: int,
+    status: str,
+    evidence_text: str = "",
+    note: str = "",
+    failure_reason: str = "",
+) -> Assessment:
+    """Record the analyst's own status, with the evidence they chose, a note and a failure reason."""
+    if status not in STATUS_LABELS:
+        raise ValidationError({"status": "未知状态"})
+    if failure_reason and failure_reason not in Assessment.FailureReason.values:
+        raise ValidationError({"failure_reason": "未知的未完成原因"})
+    if status == "not_fulfilled" and not failure_reason:
+        raise ValidationError({"failure_reason": "状态为“未完成”时须选择未完成原因"})
+    with transaction.atomic():
+        current = _locked(assessment=assessment, user=user, expected_version=expected_version)
+        current.status = status
+        current.source = Assessment.Source.ANALYST
+        current.evidence_text = evidence_text.strip()
+        current.note = note.strip()
+        current.failure_reason = failure_reason if status == "not_fulfilled" else ""
+        current.machine_disagrees = bool(current.machine_status) and current.machine_status != status
+        return _save(current, user=user, reason=f"分析员判定为{STATUS_LABELS[status]}")
+
+
+@dataclass
+class BulkConfirmOutcome:
+    confirmed: list[Assessment] = field(default_factory=list)
+    skipped: Counter = field(default_factory=Counter)  # skip reason (Chinese) -> count
+
+
+def assessments_bulk_confirm(*, user, assessments: Iterable[Assessment], min_confidence: float) -> BulkConfirmOutcome:
+    """Confirm many machine proposals at once, in one transaction.
+
+    The rows are locked and sorted again here, so a row an analyst decided after the confirmation page
+    was shown (or one of another bureau, or below the floor) is skipped, never overwritten.
+    """
+    if not 0 <= min_confidence <= 1:
+        raise ValidationError({"min_confidence": "置信度下限须在 0 到 1 之间"})
+    ids = [a.pk for a in assessments]
+    outcome = BulkConfirmOutcome()
+    with transaction.atomic():
+        locked = (
+            Assessment.objects.select_for_update(of=("self",))
+            .select_related("commitment__section__report")
+            .filter(pk__in=ids)
+            .order_by("pk")
+        )
+        eligible, outcome.skipped = bulk_confirm_split(user=user, assessments=locked, min_confidence=min_confidence)
+        for assessment in eligible:
+            assessment.source = Assessment.Source.ANALYST
+            assessment.machine_disagrees = False
+            outcome.confirmed.append(_save(assessment, user=user, reason="分析员批量确认机器建议"))
+    return outcome
+
+
+REVERTED_FIELDS = ("status", "evidence_text", "note", "failure_reason", "source")
+
+
+def assessment_revert(*, assessment: Assessment, history_id: int, user, expected_version: int) -> Assessment:
+    """Restore the decision of an earlier version as a new version; the history keeps every row.
+
+    Restoring a machine version makes the row a machine proposal again (with that run's confidence and
+    reason): later machine runs may change it, as they may change any unconfirmed proposal.
+    """
+    with transaction.atomic():
+        current = _locked(assessment=assessment, user=user, expected_version=expected_version)
+        record = current.history.filter(history_id=history_id).exclude(history_type="-").first()
+        if record is None:
+            raise ValidationError("该评估没有这个历史版本")
+        for name in REVERTED_FIELDS:
+            setattr(current, name, getattr(record, name))
+        when = timezone.localtime(record.history_date).strftime("%Y-%m-%d %H:%M")
+        reason = f"恢复到 {when} 的版本（版本 {record.version}，{STATUS_LABELS.get(record.status, record.status)}）"
+        if record.source == Assessment.Source.MACHINE:
+            current.confidence = record.confidence
+            current.reason = record.reason
+            current.machine_disagrees = False
+            # A machine proposal is confirmed by nobody; the history row still names who restored it.
+            return _save(current, user=user, reason=reason, confirmed=False)
+        current.machine_disagrees = bool(current.machine_status) and current.machine_status != current.status
+        return _save(current, user=user, reason=reason)
+
+
+def _locked(*, assessment: Assessment, user, expected_version: int) -> Assessment:
+    current = (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("commitment__section__report", "confirmed_by")
+        .get(pk=assessment.pk)
+    )
+    if not user_may_edit_bureau(user=user, bureau_id=current.commitment.section.report.bureau_id):
+        raise PermissionDenied("无权修改该单位的评估")
+    if current.version != expected_version:
+        raise StaleAssessment(current)
+    return current
+
+
+def _save(assessment: Assessment, *, user, reason: str, confirmed: bool = True) -> Assessment:
+    assessment.confirmed_by = user if confirmed else None
+    assessment.confirmed_at = timezone.now() if confirmed else None
+    assessment.version += 1
+    assessment._history_user = user
+    assessment._change_reason = reason
+    assessment.save()
+    return assessment

@@ -1,0 +1,406 @@
+"""Writes of the matching step: evidence and machine assessments for every plan commitment.
+
+A commitment of plan year N is matched against its bureau's review of year N, normally the review
+part of the bureau's next report. The engine runs outside any transaction; what it proposes is
+written in one transaction per plan section. Decisions an analyst took are never overwritten: a
+later machine run only records its own proposal beside them and flags a disagreement.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from commitments.engine.types import MATCH_ENGINE_VERSION, CommitmentSpan, MatchResult, SectionSpan, Target
+from commitments.models import Assessment, Bureau, Commitment, Evidence, MatchingRun, Report, Section
+from commitments.queue import EnqueueFailed
+from commitments.services.runs import (
+    ScopeBusy,
+    matching_run_create,
+    matching_run_finish,
+    matching_run_request,
+    matching_run_start,
+)
+
+logger = logging.getLogger(__name__)
+
+# Stored scores are rounded so that a re-run of the same engine on the same text compares equal even
+# if the last bits of a float sum differ between runs.
+DIGITS = 4
+
+MACHINE_FIELDS = ("machine_status", "machine_confidence", "machine_reason", "machine_disagrees")
+MACHINE_OWNED_FIELDS = ("status", "confidence", "reason", "evidence_text", "engine_version")
+
+
+@dataclass
+class MatchOutcome:
+    pairs: int = 0  # engine runs: (plan section, review report)
+    commitments: int = 0  # commitments that got a machine proposal
+    changed: int = 0  # commitments whose assessment or evidence changed
+    skipped_analyst: int = 0  # of those, decided by an analyst: their decision was kept
+    no_review: int = 0  # commitments of a plan year whose review is not imported yet
+    missing_reviews: list[tuple[str, int, str]] = field(default_factory=list)  # (bureau, year, period)
+
+    def add(self, other: MatchOutcome) -> None:
+        for name in ("pairs", "commitments", "changed", "skipped_analyst", "no_review"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.missing_reviews += other.missing_reviews
+
+    def summary(self) -> str:
+        """One line in Chinese for the analyst (admin message, command output)."""
+        return (
+            f"计划—回顾 {self.pairs} 对，匹配承诺 {self.commitments} 条，其中有变化 {self.changed} 条；"
+            f"保留分析员结论 {self.skipped_analyst} 条；尚无回顾的承诺 {self.no_review} 条"
+        )
+
+
+def commitments_match(
+    *, bureau: Bureau | None = None, year: int | None = None, run: MatchingRun | None = None
+) -> MatchOutcome:
+    """Match the commitments of every plan year in scope against the review of that year.
+
+    `bureau` and `year` (a plan year) narrow the scope; placeholder bureaus are never matched, their
+    reports come from unrelated publishers. Engine errors propagate (a job retries) after `run` is
+    marked failed; plan sections finished before the error keep their new rows. With a `run`, the
+    run's scope is locked first: ScopeBusy when another live run of that scope is running.
+    """
+    plan_sections = _plan_sections_in_scope(bureau=bureau, year=year)
+    if run is not None:
+        matching_run_start(run, total=Commitment.objects.filter(section__in=plan_sections).count())
+
+    outcome = MatchOutcome()
+    try:
+        by_bureau: dict[int, list[Section]] = defaultdict(list)
+        for section in plan_sections:
+            by_bureau[section.report.bureau_id].append(section)
+        for sections in by_bureau.values():
+            _bureau_match(sections, outcome=outcome, run=run)
+    except Exception as exc:
+        if run is not None:
+            matching_run_finish(run, changed=outcome.changed, error=exc)
+        raise
+    if run is not None:
+        matching_run_finish(run, changed=outcome.changed)
+    return outcome
+
+
+def scope_rematch(
+    *,
+    bureau: Bureau | None = None,
+    year: int | None = None,
+    trigger: str = MatchingRun.Trigger.MANUAL,
+    keep_when_busy: bool = False,
+) -> tuple[MatchingRun, MatchOutcome]:
+    """Match a scope now, in this process, as a run the runs list shows: create the run, then match.
+
+    ScopeBusy when a live run holds the scope: the run is dropped (it never started), or with
+    `keep_when_busy` stays queued for the periodic check. Engine errors propagate after the run is
+    marked failed.
+    """
+    run = matching_run_create(bureau=bureau, year=year, trigger=trigger)
+    try:
+        return run, commitments_match(bureau=bureau, year=year, run=run)
+    except ScopeBusy as busy:
+        if keep_when_busy:
+            MatchingRun.objects.filter(pk=run.pk).update(error=f"{busy}，稍后重做")
+        else:
+            run.delete()
+        raise
+
+
+def commitments_match_for_report(*, report: Report) -> MatchOutcome | None:
+    """After an import: match what the new report can affect, the plan years it reviews or plans.
+
+    Cheap when nothing can be matched (no engine run without a review). Never raises: the import has
+    already succeeded, and `rematch` can repeat the matching later; None tells that it failed.
+    """
+    if report.bureau.is_placeholder:
+        return MatchOutcome()
+    years = report_plan_years(report=report)
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        # Workers do it: one queued run per plan year (sent again by the periodic check if the queue was down).
+        failed = False
+        for year in years:
+            try:
+                matching_run_request(bureau=report.bureau, year=year, trigger=MatchingRun.Trigger.IMPORT)
+            except EnqueueFailed:
+                failed = True
+        return None if failed else MatchOutcome()
+    total = MatchOutcome()
+    for year in years:
+        # A run row here too, so the runs list shows what an import matched in eager mode (the demo).
+        try:
+            _, outcome = scope_rematch(
+                bureau=report.bureau, year=year, trigger=MatchingRun.Trigger.IMPORT, keep_when_busy=True
+            )
+        except ScopeBusy:
+            # The run stays queued: the periodic check (or `rematch`) does it once the scope is free.
+            return None
+        except Exception:
+            logger.exception("matching after the import of report %s failed (plan year %s)", report.pk, year)
+            return None
+        total.add(outcome)
+    return total
+
+
+def report_plan_years(*, report: Report) -> list[int]:
+    """The plan years a report can affect: those it reviews and those it plans."""
+    years = report.sections.filter(kind__in=["review", "plan"]).values_list("year", flat=True)
+    return sorted({y for y in years if y})
+
+
+def plan_years_for(*, bureau_ids: list[int]) -> list[int]:
+    """The plan years of these bureaus' reports, for choosing a re-match's scope."""
+    years = Section.objects.filter(kind=Section.Kind.PLAN, report__bureau__in=bureau_ids, year__isnull=False)
+    return sorted(set(years.values_list("year", flat=True)))
+
+
+def _plan_sections_in_scope(*, bureau: Bureau | None, year: int | None) -> list[Section]:
+    sections = (
+        Section.objects.select_related("report__bureau")
+        .filter(kind=Section.Kind.PLAN, year__isnull=False, report__bureau__is_placeholder=False)
+        .order_by("report__bureau__name", "year", "report__pk", "order")
+    )
+    if bureau is not None:
+        sections = sections.filter(report__bureau=bureau)
+    if year is not None:
+        sections = sections.filter(year=year)
+    return list(sections)
+
+
+def _bureau_match(plan_sections: list[Section], *, outcome: MatchOutcome, run: MatchingRun | None) -> None:
+    # The engine loads spaCy, jieba and numpy: imported on first match, not whenever Django starts.
+    from commitments.engine.matching import engine
+
+    bureau = plan_sections[0].report.bureau
+    reports = list(Report.objects.filter(bureau=bureau).order_by("pk"))
+    sections_of: dict[int, list[Section]] = defaultdict(list)
+    for section in Section.objects.filter(report__bureau=bureau).order_by("report_id", "order"):
+        sections_of[section.report_id].append(section)
+    corpus = tuple(report.text for report in reports)  # one object per bureau, so the engine may cache on it
+
+    for plan_section in plan_sections:
+        commitments = list(plan_section.commitments.order_by("order", "pk"))
+        if not commitments:
+            continue
+        found = _review_for(plan_section, reports=reports, sections_of=sections_of)
+        if found is None:
+            outcome.no_review += len(commitments)
+            outcome.missing_reviews.append((bureau.name, plan_section.year, plan_section.period))
+            changed = _no_review_save(commitments)
+        else:
+            review_report, review_sections = found
+            results = engine.match_commitments(
+                [_commitment_span(c, section_index=plan_section.order) for c in commitments],
+                review_report.text,
+                [_section_span(s) for s in review_sections],
+                corpus=corpus,
+                use_embeddings=settings.MATCH_EMBEDDINGS,
+            )
+            if len(results) != len(commitments):
+                raise RuntimeError(
+                    f"matching engine returned {len(results)} results for {len(commitments)} commitments"
+                )
+            outcome.pairs += 1
+            changed, analyst = _results_save(commitments, results, review_sections)
+            outcome.commitments += len(commitments)
+            outcome.skipped_analyst += analyst
+        outcome.changed += changed
+        if run is not None:
+            run.done += len(commitments)
+            run.changed = outcome.changed
+            run.heartbeat_at = timezone.now()  # the scope lock stays ours while this moves
+            run.save(update_fields=["done", "changed", "heartbeat_at"])
+
+
+def _review_for(
+    plan_section: Section, *, reports: list[Report], sections_of: dict[int, list[Section]]
+) -> tuple[Report, list[Section]] | None:
+    """The report holding the review of the plan's year, and those review sections.
+
+    The plan's own report is left out: its review part covers an earlier period. Reports of year N+1
+    come first (the usual place), then the others nearest in year.
+    """
+    from commitments.engine.matching import engine
+
+    year = plan_section.year
+
+    def preference(report: Report) -> tuple:
+        return (report.year != year + 1, report.year is None, abs((report.year or 0) - (year + 1)), report.pk)
+
+    for report in sorted(reports, key=preference):
+        if report.pk == plan_section.report_id:
+            continue
+        sections = sections_of.get(report.pk, [])
+        indexes = engine.review_sections_for(
+            [_section_span(s) for s in sections], year=year, period=plan_section.period
+        )
+        if indexes:
+            return report, [sections[i] for i in indexes]
+    return None
+
+
+def _section_span(section: Section) -> SectionSpan:
+    return SectionSpan(
+        kind=section.kind,
+        year=section.year,
+        period=section.period,
+        heading=section.heading,
+        start=section.start,
+        end=section.end,
+    )
+
+
+TARGET_FIELDS = {f.name for f in dataclasses.fields(Target)}
+
+
+def _commitment_span(commitment: Commitment, *, section_index: int) -> CommitmentSpan:
+    return CommitmentSpan(
+        text=commitment.text,
+        start=commitment.start,
+        end=commitment.end,
+        section_index=section_index,
+        topic_path=tuple(commitment.topic_path),
+        documents=tuple(commitment.documents),
+        targets=tuple(
+            Target(**{k: v for k, v in t.items() if k in TARGET_FIELDS})
+            for t in commitment.targets
+            if isinstance(t, dict)
+        ),
+        actions=tuple(commitment.actions),
+        deadline=commitment.deadline,
+        vague=commitment.vague,
+    )
+
+
+def _evidence_rows(commitment: Commitment, result: MatchResult, review_sections: list[Section]) -> list[Evidence]:
+    return [
+        Evidence(
+            commitment=commitment,
+            section=review_sections[item.section_index],
+            rank=rank,
+            text=item.text,
+            start=item.start,
+            end=item.end,
+            score=round(item.score, DIGITS),
+            parts={name: round(value, DIGITS) for name, value in item.parts.items()},
+            shared_terms=list(item.shared_terms),
+            figures=list(item.figures),
+            engine_version=MATCH_ENGINE_VERSION,
+        )
+        for rank, item in enumerate(result.evidence[:3], 1)
+    ]
+
+
+def _evidence_key(row: Evidence) -> tuple:
+    return (
+        row.rank,
+        row.section_id,
+        row.text,
+        row.start,
+        row.end,
+        row.score,
+        row.parts,
+        row.shared_terms,
+        row.figures,
+        row.engine_version,
+    )
+
+
+def _results_save(
+    commitments: list[Commitment], results: list[MatchResult], review_sections: list[Section]
+) -> tuple[int, int]:
+    """Write one plan section's proposals; returns (commitments changed, analyst decisions kept)."""
+    changed = analyst = 0
+    with transaction.atomic():
+        alive = set(
+            Commitment.objects.select_for_update()
+            .filter(pk__in=[c.pk for c in commitments])
+            .values_list("pk", flat=True)
+        )
+        if Section.objects.filter(pk__in=[s.pk for s in review_sections]).count() != len(review_sections):
+            # The review was re-extracted meanwhile; its next import or a rematch will do this section.
+            logger.info("review sections of %s vanished during matching; skipped", commitments[0].section_id)
+            return 0, 0
+        assessments = {
+            a.commitment_id: a for a in Assessment.objects.select_for_update().filter(commitment_id__in=alive)
+        }
+        existing: dict[int, list[tuple]] = defaultdict(list)
+        for row in Evidence.objects.filter(commitment_id__in=alive).order_by("commitment_id", "rank"):
+            existing[row.commitment_id].append(_evidence_key(row))
+
+        stale: list[int] = []
+        fresh: list[Evidence] = []
+        for commitment, result in zip(commitments, results, strict=True):
+            if commitment.pk not in alive:
+                continue
+            rows = _evidence_rows(commitment, result, review_sections)
+            evidence_changed = [_evidence_key(r) for r in rows] != existing.get(commitment.pk, [])
+            if evidence_changed:
+                stale.append(commitment.pk)
+                fresh.extend(rows)
+            assessment = assessments.get(commitment.pk)
+            if assessment is not None and assessment.source == Assessment.Source.ANALYST:
+                analyst += 1
+            # A "silent review" verdict has candidates but no evidence: nothing to show as adopted.
+            best = result.evidence[0].text if result.evidence and result.status != "no_evidence" else ""
+            assessment_changed = _assessment_save(commitment, assessment, result, best)
+            changed += evidence_changed or assessment_changed
+        Evidence.objects.filter(commitment_id__in=stale).delete()
+        Evidence.objects.bulk_create(fresh)
+    return changed, analyst
+
+
+def _assessment_save(
+    commitment: Commitment, assessment: Assessment | None, result: MatchResult, best_evidence: str
+) -> bool:
+    """Create or update one assessment from a machine result; True when a row was written."""
+    confidence = round(float(result.confidence), DIGITS)
+    if assessment is None:
+        assessment = Assessment(commitment=commitment, source=Assessment.Source.MACHINE)
+    values: dict[str, object] = {
+        "machine_status": result.status,
+        "machine_confidence": confidence,
+        "machine_reason": result.reason,
+    }
+    if assessment.source == Assessment.Source.ANALYST:
+        values["machine_disagrees"] = result.status != assessment.status
+    else:
+        values.update(
+            status=result.status,
+            confidence=confidence,
+            reason=result.reason,
+            evidence_text=best_evidence,
+            engine_version=MATCH_ENGINE_VERSION,
+            machine_disagrees=False,
+        )
+    if assessment.pk is not None and all(getattr(assessment, k) == v for k, v in values.items()):
+        return False
+    for name, value in values.items():
+        setattr(assessment, name, value)
+    if assessment.pk is not None:
+        assessment.version += 1
+    assessment._change_reason = f"机器匹配（{MATCH_ENGINE_VERSION}）"
+    assessment.save()
+    return True
+
+
+def _no_review_save(commitments: list[Commitment]) -> int:
+    """No review of the plan's year (any more): drop machine proposals, keep analyst decisions."""
+    ids = [c.pk for c in commitments]
+    with transaction.atomic():
+        machine = list(
+            Assessment.objects.select_for_update().filter(commitment_id__in=ids, source=Assessment.Source.MACHINE)
+        )
+        with_evidence = set(Evidence.objects.filter(commitment_id__in=ids).values_list("commitment_id", flat=True))
+        Evidence.objects.filter(commitment_id__in=ids).delete()
+        for assessment in machine:
+            assessment._change_reason = "回顾已不存在，撤销机器建议"
+            assessment.delete()
+    return len(with_evidence | {a.commitment_id for a in machine})
