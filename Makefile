@@ -26,10 +26,9 @@ demo: venv
 debian-packages:
 	scripts/debian-packages
 
-test: debian-packages venv
+# Lint first: it takes seconds and fails before the suite's minutes.
+test: debian-packages lint
 	$(BIN)/python -m pytest
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
 
 # The whole suite on PostgreSQL: DATABASE_URL=postgres://user@127.0.0.1:PORT/db make test-postgres
 # (the user may create databases; pytest makes test_<db>). .ci/run starts a throwaway server for it.

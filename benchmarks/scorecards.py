@@ -85,6 +85,7 @@ def generate(bureaus: int, years: int, per_year: int) -> bool:
     from django.db import connection, transaction
 
     from commitments.models import Assessment, Bureau, Commitment, Report, Section
+    from tests.helpers import commitment_build
 
     marker = f"bench-{bureaus}x{years}x{per_year}"
     if Report.objects.filter(source=marker).count() == bureaus * years and Commitment.objects.count() == (
@@ -122,18 +123,7 @@ def generate(bureaus: int, years: int, per_year: int) -> bool:
                 topic = TOPICS[order % len(TOPICS)]
                 text = rng.choice(PHRASES).format(n=rng.randint(2, 90))
                 vague = rng.random() < 0.05
-                batch.append(
-                    Commitment(
-                        section=section,
-                        order=order,
-                        text=text,
-                        topic=topic,
-                        topic_path=[topic],
-                        start=0,
-                        end=1,
-                        vague=vague,
-                    )
-                )
+                batch.append(commitment_build(section, order, text, topic=topic, vague=vague))
                 if section.year == last_year and rng.random() < 0.1:
                     statuses.append(None)
                 else:

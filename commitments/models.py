@@ -7,6 +7,16 @@ from simple_history.models import HistoricalRecords
 from commitments.engine.types import STATUS_LABELS
 
 
+class BureauQuerySet(models.QuerySet):
+    def scorecards_mark_stale(self) -> int:
+        """Mark these bureaus' counted-ahead scorecard figures out of date (the next page recounts them).
+
+        Saves and deletes do it through signals (commitments/scorecards/tally.py); a bulk write, which
+        sends none, calls this itself, in its own transaction.
+        """
+        return self.filter(scorecard_stale=False).update(scorecard_stale=True)
+
+
 class Bureau(models.Model):
     name = models.CharField("名称", max_length=200, unique=True)
     region = models.CharField("地区", max_length=100, blank=True)
@@ -17,8 +27,10 @@ class Bureau(models.Model):
     is_placeholder = models.BooleanField(
         "占位单位", default=False, help_text="报告未写明发布单位时暂存于此，待分析员更正"
     )
-    # Set by any write that changes the bureau's figures (commitments/tally.py); the scorecards recount then.
+    # Set by any write that changes the bureau's figures (scorecards_mark_stale); the scorecards recount then.
     scorecard_stale = models.BooleanField("计分卡待重算", default=True, db_index=True, editable=False)
+
+    objects = BureauQuerySet.as_manager()
 
     class Meta:
         verbose_name = "单位"

@@ -27,7 +27,7 @@ from commitments.selectors.lists import (
     reports_for_user,
     sections_for_user,
 )
-from commitments.services.reports import YEAR_MAX, YEAR_MIN, report_import_bytes, report_reextract
+from commitments.services.reports import YEAR_MAX, YEAR_MIN, ImportStatus, report_import_bytes, report_reextract
 
 logger = logging.getLogger(__name__)
 
@@ -157,11 +157,11 @@ class ReportAdmin(BureauScopedMixin, admin.ModelAdmin):
                 year=form.cleaned_data["year"],
                 imported_by=request.user,
             )
-            if outcome.status == "failed":
+            if outcome.status == ImportStatus.FAILED:
                 messages.error(request, f"导入失败：{outcome.source}：{outcome.reason}")
             else:
                 report = outcome.report
-                if outcome.status == "imported":
+                if outcome.status == ImportStatus.IMPORTED:
                     messages.success(
                         request,
                         f"已导入《{report.title}》（{report.bureau}）：{outcome.sections} 个部分，"

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from commitments.engine.analyse import analyse_text
-from commitments.engine.types import CommitmentSpan
+from commitments.engine.ingest.readers import read_report
+from commitments.engine.matching.engine import match_commitments, review_sections_for
+from commitments.engine.matching.peers import PEERS
+from commitments.engine.types import VERIFIABLE, CommitmentSpan
 
 COVER = 0.6
 MAX_LENGTH_RATIO = 3.0
-GOLD_STATUSES = ("fulfilled", "partial", "not_fulfilled", "no_evidence")
 
 
 @dataclass
@@ -84,7 +86,7 @@ def macro_f1(pairs: list[tuple[str, str]]) -> float | None:
     """Mean F1 over the gold statuses that occur in the gold or the predictions."""
     if not pairs:
         return None
-    labels = [s for s in GOLD_STATUSES if any(s in pair for pair in pairs)]
+    labels = [s for s in VERIFIABLE if any(s in pair for pair in pairs)]
     scores = []
     for label in labels:
         tp = sum(g == s == label for g, s in pairs)
@@ -183,8 +185,6 @@ def evaluate_gold_file(
     path: Path, *, matching: bool = True, use_embeddings: bool | None = None, peer: str | None = None
 ) -> FileScore:
     """Figures for one gold file; `peer` scores a simple baseline (see matching/peers.py) instead."""
-    from commitments.engine.ingest.readers import read_report
-
     gold = json.loads(path.read_text(encoding="utf-8"))
     plan = read_report(path.parent / gold["plan_file"])
     year = gold_year(gold)
@@ -193,8 +193,6 @@ def evaluate_gold_file(
     if not (matching and gold.get("review_file") and year):
         return FileScore(extraction_score)
 
-    from commitments.engine.matching.engine import match_commitments, review_sections_for
-
     review = read_report(path.parent / gold["review_file"])
     review_extraction = analyse_text(review.text, year=year + 1)
     indexes = review_sections_for(review_extraction.sections, year=year)
@@ -202,8 +200,6 @@ def evaluate_gold_file(
         s for s in review_extraction.sections if s.kind == "review"
     ]
     if peer:
-        from commitments.engine.matching.peers import PEERS
-
         results = PEERS[peer](extraction.commitments, review.text, sections)
     else:
         results = match_commitments(

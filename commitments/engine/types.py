@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 MATCH_ENGINE_VERSION = "match-0.8"
 
 STATUSES = ("fulfilled", "partial", "not_fulfilled", "no_evidence", "unverifiable")
+# The statuses a review can settle; "unverifiable" (a vague commitment) is outside every rate.
+VERIFIABLE = ("fulfilled", "partial", "not_fulfilled", "no_evidence")
 STATUS_LABELS = {
     "fulfilled": "已完成",
     "partial": "部分完成",

@@ -17,13 +17,9 @@ from dataclasses import dataclass
 from django.db.models import Case, F, FloatField, QuerySet, Value, When
 from django.db.models.functions import Cast
 
-from commitments.engine.types import STATUS_LABELS
+from commitments.engine.types import VERIFIABLE
 from commitments.models import Assessment, Commitment, Tally
 from commitments.scorecards import tally
-
-STATUSES = tuple(STATUS_LABELS)
-VERIFIABLE = ("fulfilled", "partial", "not_fulfilled", "no_evidence")
-ANALYST = Assessment.Source.ANALYST
 
 # The stored counts of a Tally row, in the order of tally.counts().
 FIGURES = tuple(tally.counts())
@@ -156,13 +152,13 @@ def _count(row: dict, status: str | None, source: str | None, vague: bool) -> No
         return
     row["assessed"] += 1
     row[status] += 1
-    row["confirmed"] += source == ANALYST
+    row["confirmed"] += source == Assessment.Source.ANALYST
     if vague or status not in VERIFIABLE:
         return
     row["rated"] += 1
     if status in ("fulfilled", "partial"):
         row[f"rated_{status}"] += 1
-    if source == ANALYST:
+    if source == Assessment.Source.ANALYST:
         row["confirmed_verifiable"] += 1
         if status in ("fulfilled", "partial"):
             row[f"confirmed_{status}"] += 1

@@ -7,7 +7,8 @@ before reading (usually none, and a bureau's recount is one grouped query over i
 the writer's transaction, rather than recounting on commit, keeps it correct inside tests' transactions and
 when a job dies: nothing is lost that a later read would not redo.
 
-Bulk writes that bypass model signals (QuerySet.update, bulk_create) must call bureaus_mark_stale themselves.
+Bulk writes that bypass model signals (QuerySet.update, bulk_create) call `Bureau.objects…scorecards_mark_stale()`
+themselves, where they write.
 """
 
 from __future__ import annotations
@@ -19,11 +20,8 @@ from django.db.models import Count, F, Q
 from django.db.models.signals import post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
-from commitments.engine.types import STATUS_LABELS
+from commitments.engine.types import STATUS_LABELS, VERIFIABLE
 from commitments.models import Assessment, Bureau, Commitment, Report, Section, Tally
-
-ANALYST = Assessment.Source.ANALYST
-VERIFIABLE = ("fulfilled", "partial", "not_fulfilled", "no_evidence")
 
 
 def counts() -> dict:
@@ -33,12 +31,12 @@ def counts() -> dict:
     not a promise a review can keep, even when a review happens to praise its field.
     """
     concrete = Q(vague=False)
-    by_analyst = concrete & Q(assessment__source=ANALYST)
+    by_analyst = concrete & Q(assessment__source=Assessment.Source.ANALYST)
     figures = {"commitments": Count("pk")}
     figures.update({status: Count("pk", filter=Q(assessment__status=status)) for status in STATUS_LABELS})
     figures["awaiting"] = Count("pk", filter=Q(assessment__isnull=True))
     figures["assessed"] = Count("pk", filter=Q(assessment__isnull=False))
-    figures["confirmed"] = Count("pk", filter=Q(assessment__source=ANALYST))
+    figures["confirmed"] = Count("pk", filter=Q(assessment__source=Assessment.Source.ANALYST))
     figures["vague_commitments"] = Count("pk", filter=Q(vague=True))
     figures["rated_fulfilled"] = Count("pk", filter=concrete & Q(assessment__status="fulfilled"))
     figures["rated_partial"] = Count("pk", filter=concrete & Q(assessment__status="partial"))
@@ -50,7 +48,7 @@ def counts() -> dict:
 
 
 def bureaus_mark_stale(condition: Q) -> None:
-    Bureau.objects.filter(condition, scorecard_stale=False).update(scorecard_stale=True)
+    Bureau.objects.filter(condition).scorecards_mark_stale()
 
 
 def tallies_refresh(bureau_ids: Iterable[int] | None = None) -> int:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from commitments.models import BureauAssignment
 
+# The two roles (Django groups): analysts decide on their bureaus, viewers read them.
 ANALYST_GROUP = "analyst"
-
-
 VIEWER_GROUP = "viewer"
 
 

@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser, Group, Permission
 
 from commitments.engine.ingest.bureau import detect_bureau
 from commitments.models import Bureau, BureauAssignment
+from commitments.selectors.access import ANALYST_GROUP, VIEWER_GROUP
 from commitments.services.reports import ImportOutcome, report_files_collect, report_import
 
 
@@ -28,8 +29,8 @@ def roles_ensure() -> tuple[Group, Group]:
     re-running the demo.
     """
     perms = Permission.objects.filter(content_type__app_label="commitments")
-    analyst, _ = Group.objects.get_or_create(name="analyst")
-    viewer, _ = Group.objects.get_or_create(name="viewer")
+    analyst, _ = Group.objects.get_or_create(name=ANALYST_GROUP)
+    viewer, _ = Group.objects.get_or_create(name=VIEWER_GROUP)
     # Who sees which bureau is the superuser's to decide, not the analysts'.
     perms = [p for p in perms if not p.codename.endswith("bureauassignment")]
     bureau_delete = {"delete_bureau", "delete_historicalbureau"}

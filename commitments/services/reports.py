@@ -14,13 +14,16 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 
 from commitments.engine import analyse as engine
 from commitments.engine.ingest.bureau import bureau_region, detect_bureau
 from commitments.models import Bureau, Commitment, Report, Section
+from commitments.services.matching import commitments_match_for_report
 
 logger = logging.getLogger(__name__)
+# The readers (lxml, pypdf, python-docx, olefile: ~0.5 s) are imported in the functions that read files,
+# not here, so that every web process and manage.py command does not pay for them at start.
 # Unconfigured logging must not print tracebacks at the user; settings' LOGGING decides where they go.
 
 PLACEHOLDER_BUREAU = "未署名单位（待确认）"
@@ -30,12 +33,16 @@ YEAR_MAX = 2100
 READ_WARNING = "读取："
 ENGINE_WARNING = "抽取："
 
-STATUS_LABELS = {"imported": "已导入", "unchanged": "未变化", "failed": "失败"}
+
+class ImportStatus(models.TextChoices):
+    IMPORTED = "imported", "已导入"
+    UNCHANGED = "unchanged", "未变化"
+    FAILED = "failed", "失败"
 
 
 @dataclass(frozen=True)
 class ImportOutcome:
-    status: str  # "imported" | "unchanged" | "failed"
+    status: ImportStatus
     source: str  # the file name, as the user knows it
     report: Report | None = None
     reason: str = ""  # why it failed, or the warnings of an import, in Chinese
@@ -44,7 +51,7 @@ class ImportOutcome:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return ImportStatus(self.status).label
 
     @property
     def bureau_name(self) -> str:
@@ -92,7 +99,7 @@ def report_import(
     path = Path(path)
     if not path.is_file():
         reason = "是文件夹，不是文件" if path.is_dir() else "文件不存在"
-        return ImportOutcome(status="failed", source=path.name or str(path), reason=reason)
+        return ImportOutcome(status=ImportStatus.FAILED, source=path.name or str(path), reason=reason)
     return _import(
         source=path.name,
         read=lambda: read_report(path, max_bytes=settings.REPORT_MAX_BYTES),
@@ -205,22 +212,24 @@ def _import(
     try:
         year = year_check(year)
     except InvalidYear as exc:
-        return ImportOutcome(status="failed", source=source, reason=str(exc))
+        return ImportOutcome(status=ImportStatus.FAILED, source=source, reason=str(exc))
     try:
         document = read()
     except ReportReadError as exc:
         logger.info("import of %s refused: %s", source, exc.reason)
-        return ImportOutcome(status="failed", source=source, reason=exc.reason)
+        return ImportOutcome(status=ImportStatus.FAILED, source=source, reason=exc.reason)
     except OSError as exc:
         logger.info("import of %s refused: %s", source, exc)
-        return ImportOutcome(status="failed", source=source, reason=f"无法打开文件：{exc.strerror or exc}")
+        return ImportOutcome(status=ImportStatus.FAILED, source=source, reason=f"无法打开文件：{exc.strerror or exc}")
     except Exception as exc:
         logger.exception("reader failed on %s", source)
-        return ImportOutcome(status="failed", source=source, reason=f"读取失败（{type(exc).__name__}），详情见日志")
+        return ImportOutcome(
+            status=ImportStatus.FAILED, source=source, reason=f"读取失败（{type(exc).__name__}），详情见日志"
+        )
 
     text = document.text
     if not text.strip():
-        return ImportOutcome(status="failed", source=source, reason="文件中没有正文")
+        return ImportOutcome(status=ImportStatus.FAILED, source=source, reason="文件中没有正文")
     sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     bureau_name = (bureau_name or "").strip() or None
 
@@ -232,7 +241,9 @@ def _import(
         result = engine.analyse_text(text, title=document.title, year=year, published=document.published)
     except Exception as exc:
         logger.exception("engine failed on %s", source)
-        return ImportOutcome(status="failed", source=source, reason=f"抽取引擎出错（{type(exc).__name__}），详情见日志")
+        return ImportOutcome(
+            status=ImportStatus.FAILED, source=source, reason=f"抽取引擎出错（{type(exc).__name__}），详情见日志"
+        )
 
     name = bureau_name or detect_bureau(text, document.title or "")
     warnings = [READ_WARNING + w for w in document.warnings] + [ENGINE_WARNING + w for w in result.warnings]
@@ -259,17 +270,17 @@ def _import(
         if existing:
             return _unchanged(source, existing)
         logger.exception("saving %s failed", source)
-        return ImportOutcome(status="failed", source=source, reason="写入数据库失败，详情见日志")
+        return ImportOutcome(status=ImportStatus.FAILED, source=source, reason="写入数据库失败，详情见日志")
     except Exception as exc:
         logger.exception("saving %s failed", source)
         return ImportOutcome(
-            status="failed", source=source, reason=f"写入数据库失败（{type(exc).__name__}），详情见日志"
+            status=ImportStatus.FAILED, source=source, reason=f"写入数据库失败（{type(exc).__name__}），详情见日志"
         )
     notes = [w.split("：", 1)[1] for w in warnings]
     if _match_after_import(report) is None:
         notes.append("承诺匹配出错，详情见日志；导入不受影响，可稍后用 rematch 重新匹配")
     return ImportOutcome(
-        status="imported",
+        status=ImportStatus.IMPORTED,
         source=source,
         report=report,
         reason="；".join(notes),
@@ -280,8 +291,6 @@ def _import(
 
 def _match_after_import(report: Report):
     # The new report may hold the review of an earlier plan, or a plan whose review is already here.
-    from commitments.services.matching import commitments_match_for_report
-
     return commitments_match_for_report(report=report)
 
 
@@ -295,7 +304,7 @@ def _existing_report(*, sha256: str, bureau_name: str | None) -> Report | None:
 
 def _unchanged(source: str, report: Report) -> ImportOutcome:
     return ImportOutcome(
-        status="unchanged",
+        status=ImportStatus.UNCHANGED,
         source=source,
         report=report,
         reason="内容与已导入的报告相同",
@@ -352,6 +361,8 @@ def _extraction_save(
     fields = ["section", "order", "text", "topic", "topic_path", "start", "end", "documents", "targets"]
     fields += ["actions", "deadline", "vague", "engine_version"]
     Commitment.objects.bulk_update(updated, fields, batch_size=500)
+    # bulk_create and bulk_update send no signals: the scorecards learn of these rows here.
+    Bureau.objects.filter(pk=report.bureau_id).scorecards_mark_stale()
     return len(sections), len(fresh) + len(updated), {row.pk for row in updated}
 
 

@@ -14,15 +14,15 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import free_port, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 
 
 def _missing(reason: str):
@@ -30,22 +30,6 @@ def _missing(reason: str):
         f"{reason}: the job tests run against a real redis-server and celery worker "
         "(`make test` installs redis-server when it can; else apt-get install redis-server)"
     )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(condition, *, timeout: float, interval: float = 0.2, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
 class RedisServer:

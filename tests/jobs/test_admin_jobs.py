@@ -3,7 +3,7 @@
 import pytest
 
 from commitments.models import MatchingRun
-from tests.jobs.conftest import free_port
+from tests.helpers import free_port
 
 pytestmark = pytest.mark.django_db
 

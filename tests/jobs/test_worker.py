@@ -11,7 +11,7 @@ from commitments.models import Assessment, Commitment, Evidence, MatchingRun
 from commitments.queue import EnqueueFailed, run_enqueue
 from commitments.services.reports import report_import
 from commitments.services.runs import matching_run_create, matching_run_request
-from tests.jobs.conftest import wait_for
+from tests.helpers import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

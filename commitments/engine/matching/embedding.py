@@ -19,12 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
+from commitments.engine.env import env_bool
+
 logger = logging.getLogger(__name__)
 
 
 def embeddings_enabled() -> bool:
     """MATCH_EMBEDDINGS=0 switches the semantic part off (lexical scoring still works)."""
-    return os.environ.get("MATCH_EMBEDDINGS", "1").lower() not in {"0", "false", "no", "off"}
+    return env_bool("MATCH_EMBEDDINGS", True)
 
 
 _lock = threading.Lock()

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from commitments.services.demo import demo_setup
+from commitments.services.reports import ImportStatus
 
 SCORECARDS_URL = "http://127.0.0.1:8000/scorecards/"
 DEMO_URL = "http://127.0.0.1:8000/admin/"
@@ -41,7 +42,7 @@ class Command(BaseCommand):
             where = f"{item.bureau_name}，{item.year or '年份未知'}，{item.sections} 个部分，{item.commitments} 条承诺"
             detail = where if item.status != "failed" else item.reason
             self.stdout.write(f"  {item.source}：{item.status_label}（{detail}）")
-        failed = [item for item in outcome.imports if item.status == "failed"]
+        failed = [item for item in outcome.imports if item.status == ImportStatus.FAILED]
         if failed and len(failed) == len(outcome.imports):
             raise CommandError("样例报告全部导入失败")
         self.stdout.write(

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from commitments.engine import analyse as engine
+from commitments.engine.ingest.readers import ReportReadError, read_report
 from commitments.services.reports import InvalidYear, year_check
 
 logger = logging.getLogger(__name__)
@@ -26,8 +27,6 @@ class Command(BaseCommand):
         parser.add_argument("--year", help="报告年份提示；正文写明的年份优先")
 
     def handle(self, *args, file, as_json=False, year=None, **options):
-        from commitments.engine.ingest.readers import ReportReadError, read_report
-
         try:
             year = year_check(year)
         except InvalidYear as exc:

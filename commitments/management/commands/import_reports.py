@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from commitments.services.reports import STATUS_LABELS, InvalidYear, report_files_collect, report_import, year_check
+from commitments.services.reports import ImportStatus, InvalidYear, report_files_collect, report_import, year_check
 
 
 class Command(BaseCommand):
@@ -47,12 +47,14 @@ class Command(BaseCommand):
                 progress.advance(task)
 
         console.print(_summary_table(outcomes))
-        counts = {status: sum(o.status == status for o in outcomes) for status in STATUS_LABELS}
+        counts = {status: sum(o.status == status for o in outcomes) for status in ImportStatus}
+        added = sum(o.commitments for o in outcomes if o.status == ImportStatus.IMPORTED)
         console.print(
-            f"共 {len(outcomes)} 个文件：已导入 {counts['imported']}，未变化 {counts['unchanged']}，"
-            f"失败 {counts['failed']}；新增承诺 {sum(o.commitments for o in outcomes if o.status == 'imported')} 条"
+            f"共 {len(outcomes)} 个文件："
+            + "，".join(f"{status.label} {counts[status]}" for status in ImportStatus)
+            + f"；新增承诺 {added} 条"
         )
-        if counts["failed"] == len(outcomes):
+        if counts[ImportStatus.FAILED] == len(outcomes):
             raise CommandError("所有文件都导入失败，见上表的原因")
 
 

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from commitments.engine import analyse
+from commitments.engine.ingest.readers import ReportReadError, read_report
+from commitments.engine.matching import embedding, engine
 from commitments.engine.types import STATUS_LABELS, Extraction
 from commitments.services.reports import InvalidYear, year_check
 
@@ -28,8 +30,6 @@ class Command(BaseCommand):
         parser.add_argument("--no-embeddings", action="store_true", help="不用语义向量，只用词语与数字比对")
 
     def handle(self, *args, plan_file, review_file, year, as_json=False, no_embeddings=False, **options):
-        from commitments.engine.matching import embedding, engine
-
         if not no_embeddings and settings.MATCH_EMBEDDINGS:
             embedding.preload()  # load the model while the reports are read and segmented
         try:
@@ -82,8 +82,6 @@ class Command(BaseCommand):
 
 
 def _read(path):
-    from commitments.engine.ingest.readers import ReportReadError, read_report
-
     try:
         return read_report(path, max_bytes=settings.REPORT_MAX_BYTES)
     except ReportReadError as exc:

@@ -6,7 +6,6 @@ import re
 
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.util import registry
 
 from commitments.engine.nlp.targets import parse_targets
 
@@ -20,7 +19,7 @@ def named_documents(text: str) -> tuple[str, ...]:
 
 @Language.factory("commitment_attributes", default_config={"cues": {"@misc": "commitments.cue_words.v1"}})
 class CommitmentAttributes:
-    def __init__(self, nlp: Language, name: str, cues: dict):
+    def __init__(self, nlp: Language, name: str, *, cues: dict):
         self.name = name
         self.verbs = set(cues["concrete_actions"]) | set(cues["soft_actions"])
         self.deadline_re = re.compile("|".join(f"(?:{p})" for p in cues["deadline_patterns"]))
@@ -35,7 +34,3 @@ class CommitmentAttributes:
             deadline = self.deadline_re.search(text)
             span._.deadline = deadline.group(0) if deadline else ""
         return doc
-
-
-def load_cues(name: str = "commitments.cue_words.v1") -> dict:
-    return registry.misc.get(name)()

@@ -17,7 +17,7 @@ CLOSING_MARKS = frozenset("”’」』)）】〕》\"'")
 
 @Language.factory("clause_sentencizer", default_config={"ends": "。；;！!？?"})
 class ClauseSentencizer:
-    def __init__(self, nlp: Language, name: str, ends: str):
+    def __init__(self, nlp: Language, name: str, *, ends: str):
         self.name = name
         self.ends = frozenset(ends)
 

@@ -83,7 +83,7 @@ def _trim(text: str, start: int, end: int, skipped: list[tuple[int, int]]) -> tu
     default_config={"min_han": 4, "paragraph_leads": True},
 )
 class CommitmentDetector:
-    def __init__(self, nlp: Language, name: str, min_han: int, paragraph_leads: bool):
+    def __init__(self, nlp: Language, name: str, *, min_han: int, paragraph_leads: bool):
         self.name = name
         self.min_han = min_han
         self.paragraph_leads = paragraph_leads

@@ -22,7 +22,7 @@ GUIDING_RE = re.compile(r"(?:坚持|始终坚持|全面|深入|认真)?(?:以|�
 
 @Language.factory("vagueness", default_config={"cues": {"@misc": "commitments.cue_words.v1"}})
 class Vagueness:
-    def __init__(self, nlp: Language, name: str, cues: dict):
+    def __init__(self, nlp: Language, name: str, *, cues: dict):
         self.name = name
         self.concrete_actions = set(cues["concrete_actions"])
         self.soft_actions = set(cues["soft_actions"])

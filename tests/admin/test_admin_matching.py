@@ -4,20 +4,9 @@ import pytest
 from django.urls import reverse
 
 from commitments.models import Assessment, Commitment, MatchingRun
+from tests.helpers import listed, page
 
 pytestmark = pytest.mark.django_db
-
-
-def page(client, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return response.content.decode()
-
-
-def listed(client, url: str) -> list:
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return list(response.context["cl"].result_list)
 
 
 def test_the_assessment_list_shows_status_source_and_bureau_in_chinese(staff_client, zhongshan_pair):

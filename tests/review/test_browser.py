@@ -8,10 +8,6 @@ after it closes, and the browser only talks to the live server (its own thread, 
 
 from __future__ import annotations
 
-import os
-import shutil
-from contextlib import contextmanager
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,47 +15,9 @@ from django.urls import reverse
 
 from commitments.models import Assessment
 from commitments.selectors.lists import review_queue
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
-PASSWORD = "pass"  # make_user's password
-TIMEOUT_MS = 30_000
+from tests.helpers import PASSWORD, SCREENSHOTS, chromium
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def require_chromium() -> None:
-    """Checked before the slow import: without Chromium the browser tests fail with the fix, never
-    skip (`make test` installs the Debian packages requirements.txt names when it can)."""
-    if Path(CHROMIUM).is_file() or shutil.which(CHROMIUM):
-        return
-    pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium fonts-wqy-microhei")
-
-
-@contextmanager
-def chromium():
-    """A fresh page in a fresh headless Chromium; no ORM calls while it is open (see the module docstring)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(TIMEOUT_MS)
-            yield page
-        finally:
-            browser.close()
 
 
 @pytest.fixture

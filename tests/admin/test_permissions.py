@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from commitments.models import Assessment, BureauAssignment, MatchingRun, Report, Section
+from tests.helpers import listed
 
 pytestmark = pytest.mark.django_db
 
@@ -24,12 +25,6 @@ def analyst_client(client, make_user, zhongshan, other_bureau_assessment):
 def viewer_client(client, make_user, zhongshan):
     client.force_login(make_user("zs-viewer", "viewer", [zhongshan]))
     return client
-
-
-def listed(client, url: str) -> list:
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return list(response.context["cl"].result_list)
 
 
 def test_the_assessment_list_hides_another_bureaus_rows(analyst_client, other_bureau_assessment):

@@ -14,7 +14,7 @@ from reportlab.pdfgen import canvas
 from commitments.engine.evaluation import analyse_text
 from commitments.engine.ingest.readers import read_report_bytes
 from commitments.engine.ingest.readers.furniture import strip_furniture
-from tests.extraction.test_wrapping import hard_wrap
+from tests.helpers import hard_wrap
 from tests.paths import DEVSET
 
 TITLE = "中山市民政局2022年工作计划"

@@ -2,13 +2,13 @@
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from commitments.models import Bureau, Commitment, Report, Section
 from commitments.services.demo import roles_ensure
 from commitments.services.reports import PLACEHOLDER_BUREAU, report_import
+from tests.helpers import message_texts
 
 pytestmark = pytest.mark.django_db
 
@@ -26,12 +26,8 @@ def changelist(client, model: str, query: str = ""):
     return response
 
 
-def listed(response) -> list:
+def rows_of(response) -> list:
     return list(response.context["cl"].result_list)
-
-
-def message_texts(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 @pytest.mark.parametrize(
@@ -44,7 +40,7 @@ def test_each_list_renders_in_chinese(staff_client, reports, model, heading):
     html = response.content.decode()
     assert "承诺追踪" in html
     assert f"选择 {heading} 来修改" in html or heading in html
-    assert listed(response)
+    assert rows_of(response)
 
 
 def test_the_index_lists_the_app_in_chinese(staff_client):
@@ -89,36 +85,36 @@ def test_the_bureau_list_counts_reports(staff_client, reports):
 def test_reports_filter_by_bureau_year_and_format_and_search_by_title(staff_client, reports):
     zhongshan = reports["001"]
 
-    assert listed(changelist(staff_client, "report", f"?bureau__id__exact={zhongshan.bureau_id}")) == [zhongshan]
-    assert listed(changelist(staff_client, "report", "?year=2022")) == sorted(
+    assert rows_of(changelist(staff_client, "report", f"?bureau__id__exact={zhongshan.bureau_id}")) == [zhongshan]
+    assert rows_of(changelist(staff_client, "report", "?year=2022")) == sorted(
         [reports["001"], reports["003"]], key=lambda r: (r.bureau.name, r.title)
     )
-    assert len(listed(changelist(staff_client, "report", "?source_format=txt"))) == 3
-    assert listed(changelist(staff_client, "report", "?q=第三季度")) == [reports["004"]]
+    assert len(rows_of(changelist(staff_client, "report", "?source_format=txt"))) == 3
+    assert rows_of(changelist(staff_client, "report", "?q=第三季度")) == [reports["004"]]
 
 
 def test_commitments_filter_by_bureau_plan_year_topic_and_vague(staff_client, reports):
     lanling = reports["003"].bureau
 
-    by_bureau = listed(changelist(staff_client, "commitment", f"?section__report__bureau__id__exact={lanling.pk}"))
+    by_bureau = rows_of(changelist(staff_client, "commitment", f"?section__report__bureau__id__exact={lanling.pk}"))
     assert by_bureau and {c.section.report.bureau for c in by_bureau} == {lanling}
 
-    by_year = listed(changelist(staff_client, "commitment", "?plan_year=2022"))
+    by_year = rows_of(changelist(staff_client, "commitment", "?plan_year=2022"))
     assert by_year and {c.section.year for c in by_year} == {2022}
 
-    unknown = listed(changelist(staff_client, "commitment", "?plan_year=unknown"))
+    unknown = rows_of(changelist(staff_client, "commitment", "?plan_year=unknown"))
     assert unknown and {c.section.report for c in unknown} == {reports["004"]}
 
-    vague = listed(changelist(staff_client, "commitment", "?vague__exact=1"))
+    vague = rows_of(changelist(staff_client, "commitment", "?vague__exact=1"))
     assert vague and all(c.vague for c in vague)
 
     topic = Commitment.objects.exclude(topic="").values_list("topic", flat=True).first()
-    by_topic = listed(changelist(staff_client, "commitment", "?" + _query(topic=topic)))
+    by_topic = rows_of(changelist(staff_client, "commitment", "?" + _query(topic=topic)))
     assert by_topic and {c.topic for c in by_topic} == {topic}
 
 
 def test_commitments_search_by_text(staff_client, reports):
-    found = listed(changelist(staff_client, "commitment", "?q=养老"))
+    found = rows_of(changelist(staff_client, "commitment", "?q=养老"))
 
     assert found and all("养老" in c.text for c in found)
 

@@ -6,14 +6,12 @@ import shutil
 import subprocess
 import sys
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from commitments.models import Commitment, Report
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.paths import REPO
 
 
 def run(*args) -> str:

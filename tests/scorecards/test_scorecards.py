@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from commitments.models import Assessment, Bureau, Commitment, Report, Section
 from commitments.services.demo import roles_ensure
+from tests.helpers import commitment_build
 
 ANALYST, MACHINE = Assessment.Source.ANALYST, Assessment.Source.MACHINE
 _counter = itertools.count()
@@ -28,16 +29,10 @@ def plan(bureau: Bureau, year: int, rows: list[tuple], *, topic: str = "养老�
     section = Section.objects.create(report=report, kind=Section.Kind.PLAN, year=year, start=0, end=len(text))
     made = []
     for order, (sentence, status, source, *flag) in enumerate(rows):
-        commitment = Commitment.objects.create(
-            section=section,
-            order=order,
-            text=sentence,
-            topic=topic,
-            topic_path=[topic],
-            start=0,
-            end=len(sentence),
-            vague=flag[0] if flag else status == "unverifiable",
+        commitment = commitment_build(
+            section, order, sentence, topic=topic, vague=flag[0] if flag else status == "unverifiable"
         )
+        commitment.save()
         if status:
             Assessment.objects.create(commitment=commitment, status=status, source=source, confidence=0.5)
         made.append(commitment)

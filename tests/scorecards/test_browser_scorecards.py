@@ -11,7 +11,7 @@ import pytest
 
 from commitments.models import Assessment
 from commitments.services.assessments import assessment_confirm
-from tests.web.test_browser import PASSWORD, SCREENSHOTS, chromium, require_chromium  # noqa: F401
+from tests.helpers import PASSWORD, SCREENSHOTS, chromium, require_chromium  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

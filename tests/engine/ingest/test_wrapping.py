@@ -9,26 +9,10 @@ import pytest
 
 from commitments.engine.evaluation import analyse_text
 from commitments.engine.ingest.readers import read_report_bytes
-from commitments.engine.ingest.wrapping import display_width, unwrap, wrap_width
+from commitments.engine.ingest.wrapping import unwrap, wrap_width
 from commitments.engine.matching.engine import match_commitments, review_sections_for
+from tests.helpers import hard_wrap
 from tests.paths import DEVSET
-
-
-def hard_wrap(text: str, width: float = 28) -> str:
-    """Every paragraph cut into lines of `width` (a Han character 1, a digit or Latin letter 1/2), as
-    a PDF of an official document prints it."""
-    lines = []
-    for paragraph in text.split("\n"):
-        line, used = "", 0.0
-        for ch in paragraph:
-            w = display_width(ch) or 1.0
-            if used + w > width:
-                lines.append(line)
-                line, used = "", 0.0
-            line += ch
-            used += w
-        lines.append(line)
-    return "\n".join(lines)
 
 
 def squeezed(text: str) -> str:

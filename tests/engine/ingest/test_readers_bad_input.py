@@ -17,7 +17,7 @@ from reportlab.pdfgen import canvas
 from commitments.engine.ingest import readers
 from commitments.engine.ingest.readers import ReportReadError, read_report, read_report_bytes
 from commitments.engine.ingest.readers.registry import READERS
-from tests.extraction.test_readers import (
+from tests.helpers import (
     DEVSET,
     SEEDS,
     ZHONGSHAN_PLAN,

@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -13,8 +12,8 @@ from django.core.management import CommandError, call_command
 from commitments.engine.types import STATUSES
 from commitments.models import Assessment, Commitment, MatchingRun
 from commitments.services.reports import report_import
+from tests.paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 COMMITMENT_KEYS = {"text", "topic", "vague", "status", "confidence", "reason", "evidence"}
 
 

@@ -6,24 +6,24 @@ from __future__ import annotations
 import datetime
 import html
 import io
-from pathlib import Path
 
 import docx
 import pytest
 from docx.oxml import parse_xml
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen import canvas
 
 from commitments.engine.ingest.readers import SUPPORTED_EXTENSIONS, ReadResult, read_report, read_report_bytes
+from tests.helpers import (
+    ZHONGSHAN_PLAN,
+    ZHONGSHAN_SEED,
+    ZHONGSHAN_TITLE,
+    paragraphs_of,
+    pdf_bytes,
+    seed_article,
+    write_docx,
+)
+from tests.paths import DEVSET, REPO, SEEDS
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-SEEDS = SHARED / "seeds"
-DEVSET = SHARED / "devset"
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-ZHONGSHAN_SEED = SEEDS / "001_4a35fbe89719b063.txt"
-ZHONGSHAN_PLAN = DEVSET / "zhongshan_2022_plan.txt"
-ZHONGSHAN_TITLE = "2021年民政工作总结和2022年工作计划"
+FIXTURES = REPO / "tests" / "fixtures"
 
 # Furniture of the generated government page; none of it may reach the report text.
 PAGE_FURNITURE = (
@@ -47,16 +47,6 @@ PAGE_FURNITURE = (
     "var _hmt",
     "搜索",
 )
-
-
-def paragraphs_of(path: Path) -> list[str]:
-    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def seed_article() -> list[str]:
-    """Seed 001 without the page lines its text copy kept above the article (nav, title, info bar)."""
-    lines = paragraphs_of(ZHONGSHAN_SEED)
-    return lines[lines.index("2021年工作回顾") :]
 
 
 def government_page(
@@ -128,46 +118,6 @@ def government_page(
 </body>
 </html>
 """
-
-
-def write_docx(path: Path, paragraphs: list[str], *, title: str = "", table_rows: list[list[str]] = ()) -> Path:
-    document = docx.Document()
-    if title:
-        document.core_properties.title = title
-    half = len(paragraphs) // 2
-    for paragraph in paragraphs[:half]:
-        document.add_paragraph(paragraph)
-    if table_rows:
-        table = document.add_table(rows=len(table_rows), cols=len(table_rows[0]))
-        for row, values in zip(table.rows, table_rows, strict=True):
-            for cell, value in zip(row.cells, values, strict=True):
-                cell.text = value
-    for paragraph in paragraphs[half:]:
-        document.add_paragraph(paragraph)
-    document.save(path)
-    return path
-
-
-_CHARS_PER_PDF_LINE = 36
-
-
-def pdf_bytes(pages: list[list[str]], *, title: str | None = None) -> bytes:
-    """A real text-layer PDF in Chinese: reportlab's built-in Adobe CID font needs no font file."""
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer)
-    if title is not None:
-        pdf.setTitle(title)
-    for paragraphs in pages:
-        pdf.setFont("STSong-Light", 12)
-        y = 780
-        for paragraph in paragraphs:
-            for start in range(0, len(paragraph), _CHARS_PER_PDF_LINE):
-                pdf.drawString(60, y, paragraph[start : start + _CHARS_PER_PDF_LINE])
-                y -= 18
-        pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()
 
 
 def unwrapped(text: str) -> str:

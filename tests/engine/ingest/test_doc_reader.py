@@ -13,7 +13,7 @@ from commitments.engine.evaluation import analyse_text
 from commitments.engine.ingest.readers import ReportReadError, read_report, read_report_bytes
 from commitments.models import Commitment
 from commitments.services.reports import report_import
-from tests.extraction.test_readers import seed_article
+from tests.helpers import seed_article
 from tests.paths import REPO
 
 DOC = REPO / "tests" / "fixtures" / "zhongshan_2021_report.doc"
