@@ -181,3 +181,10 @@ def commitment_build(
         end=len(text),
         vague=vague,
     )
+
+
+def xlsx_cells(content: bytes) -> list:
+    """Every cell of an exported workbook's sheet (openpyxl cells: value and data_type)."""
+    from openpyxl import load_workbook
+
+    return [cell for row in load_workbook(io.BytesIO(content)).active.iter_rows() for cell in row]

@@ -10,15 +10,11 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from commitments.models import (
-    Bureau,
-    BureauAssignment,
-)
+from commitments.admin.mixins import BureauScopedMixin
+from commitments.models import Bureau, BureauAssignment
 from commitments.queue import EnqueueFailed
-from commitments.selectors.access import user_may_edit_bureau
-from commitments.selectors.lists import (
-    bureaus_with_counts,
-)
+from commitments.selectors.access import bureau_ids_editable_by, user_may_edit_bureau
+from commitments.selectors.lists import bureaus_with_counts
 from commitments.services.matching import plan_years_for, scope_rematch
 from commitments.services.runs import ScopeBusy, matching_run_request
 
@@ -26,7 +22,13 @@ logger = logging.getLogger(__name__)
 
 
 @admin.register(Bureau)
-class BureauAdmin(admin.ModelAdmin):
+class BureauAdmin(BureauScopedMixin, admin.ModelAdmin):
+    """Analysts and viewers see their own bureaus (read-only); a superuser manages them all.
+
+    A bureau's name shows on everyone's scorecards and `is_placeholder` switches its matching off, so
+    no analyst may change one; analysts may re-match the bureaus they decide on.
+    """
+
     list_display = ("name", "region", "level", "is_placeholder", "report_count")
     list_filter = ("is_placeholder", "level")
     search_fields = ("name", "region")
@@ -34,13 +36,26 @@ class BureauAdmin(admin.ModelAdmin):
     actions = ("rematch", "rematch_async")
 
     def get_queryset(self, request):
-        return bureaus_with_counts()
+        return bureaus_with_counts(request.user).order_by("name")
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_rematch_permission(self, request) -> bool:
+        editable = bureau_ids_editable_by(request.user)
+        return editable is None or bool(editable)
 
     @admin.display(description="报告数", ordering="report_count")
     def report_count(self, obj: Bureau) -> int:
         return obj.report_count
 
-    @admin.action(description="重新匹配", permissions=["change"])
+    @admin.action(description="重新匹配", permissions=["rematch"])
     def rematch(self, request: HttpRequest, queryset) -> None:
         for bureau in queryset:
             if not user_may_edit_bureau(user=request.user, bureau_id=bureau.pk):
@@ -60,7 +75,7 @@ class BureauAdmin(admin.ModelAdmin):
                 continue
             messages.success(request, f"{bureau}：{outcome.summary()}")
 
-    @admin.action(description="重新匹配（后台任务）", permissions=["change"])
+    @admin.action(description="重新匹配（后台任务）", permissions=["rematch"])
     def rematch_async(self, request: HttpRequest, queryset):
         """First a page to choose the plan year, then one background run per bureau."""
         bureaus = [b for b in queryset if user_may_edit_bureau(user=request.user, bureau_id=b.pk)]

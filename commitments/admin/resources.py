@@ -3,6 +3,7 @@
 Export writes what the list shows; import only changes status, evidence, note and failure reason of
 existing assessments, each row through `assessment_decide` (bureau rights, optimistic locking, history).
 A row that fails is reported with its number; the admin rolls the whole file back when any row fails.
+Every exported cell goes through commitments.exports (no formula in any cell); text read back is unquoted.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from import_export import fields, resources, widgets
 
 from commitments.engine.types import STATUS_LABELS
+from commitments.exports import neutralise_dataset, unneutralise
 from commitments.models import Assessment
 from commitments.selectors.lists import assessments_for_user
 from commitments.services.assessments import StaleAssessment, assessment_decide
@@ -43,10 +45,11 @@ class ChoiceWidget(widgets.Widget):
 
 
 class TextWidget(widgets.CharWidget):
-    """Empty cells (None from XLSX) read as empty text, not as "None"."""
+    """Empty cells (None from XLSX) read as empty text, not as "None"; the quote the export put before a
+    formula-like text is taken off again, so that a re-imported export changes nothing."""
 
     def clean(self, value, row=None, **kwargs):
-        return "" if value is None else str(value).strip()
+        return "" if value is None else unneutralise(str(value).strip())
 
 
 class AssessmentResource(resources.ModelResource):
@@ -98,6 +101,10 @@ class AssessmentResource(resources.ModelResource):
     def __init__(self, user=None, **kwargs):
         super().__init__(**kwargs)
         self.user = user
+
+    def export(self, queryset=None, **kwargs):
+        """Whatever the format, fields added later included: cells made safe once, here."""
+        return neutralise_dataset(super().export(queryset=queryset, **kwargs))
 
     def get_queryset(self):
         # Another bureau's id is looked up among the user's rows only, so it reads as unknown.

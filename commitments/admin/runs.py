@@ -5,14 +5,13 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.html import format_html
 
-from commitments.admin.mixins import ReadOnlyAdminMixin, excerpt
-from commitments.models import (
-    MatchingRun,
-)
+from commitments.admin.mixins import BureauScopedMixin, ReadOnlyAdminMixin, excerpt
+from commitments.models import MatchingRun
+from commitments.selectors.lists import runs_for_user
 
 
 @admin.register(MatchingRun)
-class MatchingRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class MatchingRunAdmin(ReadOnlyAdminMixin, BureauScopedMixin, admin.ModelAdmin):
     list_display = (
         "__str__",
         "trigger",
@@ -28,6 +27,10 @@ class MatchingRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     list_filter = ("state", "trigger", "engine_version")
     list_select_related = ("scope_bureau",)
+
+    def get_queryset(self, request):
+        return runs_for_user(request.user)
+
     change_list_template = "admin/commitments/matchingrun/change_list.html"
     # While a run is queued or running the list reloads itself, so the bars move.
     refresh_seconds = 3
@@ -48,6 +51,8 @@ class MatchingRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return excerpt(obj.error) if obj.error else "-"
 
     def changelist_view(self, request, extra_context=None):
-        active = MatchingRun.objects.filter(state__in=[MatchingRun.State.QUEUED, MatchingRun.State.RUNNING]).exists()
+        active = (
+            runs_for_user(request.user).filter(state__in=[MatchingRun.State.QUEUED, MatchingRun.State.RUNNING]).exists()
+        )
         context = {**(extra_context or {}), "refresh_seconds": self.refresh_seconds if active else None}
         return super().changelist_view(request, extra_context=context)

@@ -1,8 +1,8 @@
 """Scorecard pages: the list per bureau and plan year, one bureau's page, bureaus of a region side by side.
 
 Readers only: every page is GET, login required, and shows the bureaus the user may see. Any table exports
-as CSV or XLSX (`?_export=csv|xlsx`, plus `&_table=` on pages with several tables); `?print=1` gives the
-whole table unpaginated for printing.
+as CSV or XLSX (`?_export=csv|xlsx`, plus `&_table=` on pages with several tables), through SafeTableExport
+so that no cell is a formula; `?print=1` gives the whole table unpaginated for printing.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
-from django_tables2.export import TableExport
 
+from commitments.exports import SafeTableExport
 from commitments.models import Bureau, Commitment
 from commitments.scorecards import carryover, charts, tally
 from commitments.scorecards import figures as scorecards
@@ -105,13 +105,13 @@ def _configure(request: HttpRequest, tables: dict, *, stem: str) -> HttpResponse
     export_format = request.GET.get("_export")
     if not export_format:
         return None
-    if export_format not in EXPORT_FORMATS or not TableExport.is_valid_format(export_format):
+    if export_format not in EXPORT_FORMATS or not SafeTableExport.is_valid_format(export_format):
         raise Http404("不支持的导出格式")
     name = request.GET.get("_table") or next(iter(tables))
     if name not in tables:
         raise Http404("没有这张表")
     table = tables[name]
-    exporter = TableExport(export_format, table, exclude_columns=())
+    exporter = SafeTableExport(export_format, table, exclude_columns=())
     stamp = timezone.localdate().isoformat()
     return exporter.response(filename=f"{stem}-{name}-{stamp}.{export_format}")
 

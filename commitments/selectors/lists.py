@@ -5,20 +5,34 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
-from commitments.models import Assessment, Bureau, Commitment, Report, Section
+from commitments.models import Assessment, Bureau, Commitment, MatchingRun, Report, Section
 from commitments.selectors.access import bureau_ids_editable_by, bureau_ids_for_user
 
 
-def bureaus_with_counts() -> QuerySet[Bureau]:
-    return Bureau.objects.annotate(report_count=Count("reports", distinct=True))
+def _count_of(rows: QuerySet, link: str) -> Coalesce:
+    """A correlated count of `rows` whose `link` is the outer row: no GROUP BY over the outer row's columns
+    (a report's text can hold millions of characters)."""
+    counted = rows.filter(**{link: OuterRef("pk")}).order_by().values(link).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def bureaus_with_counts(user) -> QuerySet[Bureau]:
+    """The bureaus a user may see, with how many reports each has."""
+    return bureaus_for_user(user).annotate(report_count=_count_of(Report.objects.all(), "bureau"))
 
 
 def reports_with_counts() -> QuerySet[Report]:
-    return Report.objects.select_related("bureau").annotate(
-        section_count=Count("sections", distinct=True),
-        commitment_count=Count("sections__commitments", distinct=True),
+    """Reports for lists: counts by subquery and the text left unloaded (a list never shows it)."""
+    return (
+        Report.objects.select_related("bureau")
+        .defer("text")
+        .annotate(
+            section_count=_count_of(Section.objects.all(), "report"),
+            commitment_count=_count_of(Commitment.objects.all(), "section__report"),
+        )
     )
 
 
@@ -75,6 +89,13 @@ def review_queue(*, user, disagreements: bool = False) -> QuerySet[Assessment]:
 def bureaus_for_user(user) -> QuerySet[Bureau]:
     ids = bureau_ids_for_user(user)
     return Bureau.objects.all() if ids is None else Bureau.objects.filter(pk__in=ids)
+
+
+def runs_for_user(user) -> QuerySet[MatchingRun]:
+    """Matching runs of the user's bureaus; a run over all bureaus is a superuser's to see."""
+    runs = MatchingRun.objects.select_related("scope_bureau")
+    ids = bureau_ids_for_user(user)
+    return runs if ids is None else runs.filter(scope_bureau_id__in=ids)
 
 
 def reports_for_user(user) -> QuerySet[Report]:

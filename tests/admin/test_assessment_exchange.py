@@ -10,6 +10,7 @@ import pytest
 
 from commitments.models import Assessment, Bureau, Commitment, Report, Section
 from commitments.services.assessments import assessment_decide
+from tests.helpers import xlsx_cells
 
 pytestmark = pytest.mark.django_db
 
@@ -294,3 +295,72 @@ def test_the_xlsx_export_survives_control_characters_from_pdf_text(analyst_clien
     values = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
     evidence = {row[0]: row[8] for row in values[1:]}
     assert evidence[rows[0].pk].startswith("新建养老服务站") and "12个" in evidence[rows[0].pk]
+
+
+FORMULA_TEXTS = {
+    "单位": '=HYPERLINK("http://evil.example","点此")民政局',
+    "承诺": "+新建养老服务站10个。",
+    "主题": "-2+3+cmd|' /C calc'!A0",
+    "采用的证据": "@SUM(1+1) 建成10个",
+    "备注": "=1+1",
+}
+
+
+@pytest.fixture
+def formula_row(bureau, rows):
+    """rows[0] with formula-like bureau name, commitment, topic, evidence and note."""
+    texts = FORMULA_TEXTS
+    Bureau.objects.filter(pk=bureau.pk).update(name=texts["单位"])
+    Commitment.objects.filter(pk=rows[0].commitment_id).update(text=texts["承诺"], topic=texts["主题"])
+    Assessment.objects.filter(pk=rows[0].pk).update(evidence_text=texts["采用的证据"], note=texts["备注"])
+    return Assessment.objects.get(pk=rows[0].pk)
+
+
+def test_the_csv_export_quotes_every_text_that_starts_like_a_formula(analyst_client, formula_row):
+    table = {int(r["id"]): r for r in _csv_rows(_export(analyst_client, CSV_FORMAT).content)}
+
+    row = table[formula_row.pk]
+    assert {column: row[column] for column in FORMULA_TEXTS} == {c: "'" + t for c, t in FORMULA_TEXTS.items()}
+    assert (row["版本"], row["置信度"]) == ("1", "0.7")
+
+
+def test_the_xlsx_export_writes_formula_texts_as_quoted_string_cells(analyst_client, formula_row):
+    cells = xlsx_cells(_export(analyst_client, XLSX_FORMAT).content)
+
+    assert [cell.coordinate for cell in cells if cell.data_type == "f"] == []
+    by_column = {(cell.column, cell.row): cell for cell in cells}
+    header = {by_column[(column, 1)].value: column for column in range(1, len(HEADERS) + 1)}
+    row = next(cell.row for cell in cells if cell.column == 1 and cell.value == formula_row.pk)
+    for name, text in FORMULA_TEXTS.items():
+        cell = by_column[(header[name], row)]
+        assert (cell.value, cell.data_type) == ("'" + text, "s"), name
+    assert by_column[(1, row)].data_type == "n"  # the id stays a number
+
+
+@pytest.mark.parametrize("file_format", [CSV_FORMAT, XLSX_FORMAT])
+def test_a_reimported_export_gives_back_the_formula_texts_it_quoted(analyst_client, formula_row, file_format):
+    exported = _export(analyst_client, file_format).content
+    if file_format == CSV_FORMAT:
+        name, quoted = "评估.csv", "'=1+1" in exported.decode("utf-8-sig")
+    else:
+        name, quoted = "评估.xlsx", "'=1+1" in {cell.value for cell in xlsx_cells(exported)}
+    assert quoted
+
+    preview = _upload(analyst_client, exported, name, file_format)
+
+    assert "confirm_form" in preview.context, preview.context["result"].invalid_rows
+    _confirm(analyst_client, preview)
+    row = Assessment.objects.get(pk=formula_row.pk)
+    assert (row.evidence_text, row.note, row.version) == (FORMULA_TEXTS["采用的证据"], FORMULA_TEXTS["备注"], 1)
+
+
+def test_an_imported_formula_note_is_quoted_in_the_next_export(analyst_client, rows):
+    """Text an analyst writes into the file is exported safely too, and comes back unchanged."""
+    table = _csv_rows(_export(analyst_client, CSV_FORMAT).content)
+    table[0].update({"状态": "已完成", "备注": "-完成后复核", "采用的证据": "'=已经带引号"})
+    _confirm(analyst_client, _upload(analyst_client, _csv_bytes(table), "评估.csv", CSV_FORMAT))
+
+    row = Assessment.objects.get(pk=rows[0].pk)
+    assert (row.note, row.evidence_text, row.version) == ("-完成后复核", "=已经带引号", 2)
+    again = {int(r["id"]): r for r in _csv_rows(_export(analyst_client, CSV_FORMAT).content)}[rows[0].pk]
+    assert (again["备注"], again["采用的证据"]) == ("'-完成后复核", "'=已经带引号")

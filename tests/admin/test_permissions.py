@@ -109,15 +109,20 @@ def test_another_bureau_is_not_in_the_queue_nor_its_filter(analyst_client, other
     assert analyst_client.get(f"/admin/review/?bureau={bureau.pk}").context["page_obj"].paginator.count == 0
 
 
-def test_the_rematch_action_refuses_another_bureau(analyst_client, other_bureau_assessment):
+def test_the_rematch_action_cannot_reach_another_bureau(analyst_client, other_bureau_assessment):
     bureau = other_bureau_assessment.commitment.section.report.bureau
 
     response = analyst_client.post(
         "/admin/commitments/bureau/", {"action": "rematch", "_selected_action": [bureau.pk]}, follow=True
     )
 
-    assert "不是你负责的单位" in response.content.decode()
+    assert response.status_code == 200 and bureau.name not in response.content.decode()
     assert not MatchingRun.objects.filter(scope_bureau=bureau).exists()
+
+
+def test_a_viewer_is_offered_no_rematch(viewer_client, zhongshan):
+    response = viewer_client.get("/admin/commitments/bureau/")
+    assert response.status_code == 200 and "重新匹配" not in response.content.decode()
 
 
 def test_a_viewer_can_open_but_not_save(viewer_client, zhongshan):
