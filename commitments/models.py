@@ -239,6 +239,9 @@ class MatchingRun(models.Model):
     error = models.TextField("错误", blank=True)
     enqueued_at = models.DateTimeField("入队时间", null=True, blank=True, help_text="最近一次送入任务队列的时间")
     heartbeat_at = models.DateTimeField("最近进度时间", null=True, blank=True)
+    # Which process runs it: a holder on this host whose process is gone is taken over at once.
+    holder_host = models.CharField("执行主机", max_length=255, blank=True, editable=False)
+    holder_pid = models.PositiveIntegerField("执行进程", null=True, blank=True, editable=False)
     attempts = models.PositiveSmallIntegerField("执行次数", default=0)
 
     class Meta:

@@ -31,13 +31,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's session middleware, whose closing write waits out a busy database (commitments/middleware.py).
+    "commitments.middleware.BusyTolerantSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before CSRF, which reads the POST first: an upload Django cannot parse gets a Chinese reason, not a 400.
+    "commitments.middleware.UnparsableUploadMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "commitments.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "tracker.urls"

@@ -25,7 +25,7 @@ from commitments.models import Assessment, Bureau, Evidence, MatchingRun, Report
 from commitments.queue import EnqueueFailed, report_refresh_send, run_send
 from commitments.services.matching import commitments_match, report_plan_years
 from commitments.services.reports import report_reextract
-from commitments.services.runs import ScopeBusy, matching_run_request
+from commitments.services.runs import ScopeBusy, holder_gone, matching_run_request
 
 logger = logging.getLogger(__name__)
 
@@ -130,15 +130,13 @@ def matching_nightly_request() -> list[MatchingRun]:
 def matching_runs_recover() -> list[MatchingRun]:
     """Send again the runs a dead worker or a lost queue message left behind.
 
-    Running runs that reported no progress for MATCHING_RUN_STALE_SECONDS go back to the queue; queued
-    runs never sent (the queue was down) or sent longer than MATCHING_RUN_REQUEUE_SECONDS ago are sent
-    again. A run sent twice is done once: the second delivery finds it done.
+    Running runs whose process is known dead (this host) or that reported no progress for
+    MATCHING_RUN_STALE_SECONDS go back to the queue; queued runs never sent (the queue was down) or sent
+    longer than MATCHING_RUN_REQUEUE_SECONDS ago are sent again. A run sent twice is done once: the second
+    delivery finds it done.
     """
     now = timezone.now()
-    stale_before = now - timedelta(seconds=settings.MATCHING_RUN_STALE_SECONDS)
-    dead = MatchingRun.objects.filter(state=MatchingRun.State.RUNNING).filter(
-        Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True)
-    )
+    dead = [run for run in MatchingRun.objects.filter(state=MatchingRun.State.RUNNING) if holder_gone(run, now=now)]
     lost = MatchingRun.objects.filter(state=MatchingRun.State.QUEUED).filter(
         Q(enqueued_at__isnull=True, created_at__lt=now - timedelta(seconds=UNSENT_GRACE_SECONDS))
         | Q(enqueued_at__lt=now - timedelta(seconds=settings.MATCHING_RUN_REQUEUE_SECONDS))
@@ -147,9 +145,7 @@ def matching_runs_recover() -> list[MatchingRun]:
     for run in [*dead, *lost]:
         if run.state == MatchingRun.State.RUNNING:
             updated = MatchingRun.objects.filter(pk=run.pk, state=MatchingRun.State.RUNNING).update(
-                state=MatchingRun.State.QUEUED,
-                heartbeat_at=None,
-                error=f"工作进程中断（超过 {settings.MATCHING_RUN_STALE_SECONDS} 秒无进度），已重新排队",
+                state=MatchingRun.State.QUEUED, heartbeat_at=None, error=f"{holder_gone(run, now=now)}，已重新排队"
             )
             if not updated:
                 continue

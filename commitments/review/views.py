@@ -23,12 +23,14 @@ from commitments.selectors import lists
 from commitments.selectors.access import user_may_edit_bureau
 from commitments.selectors.lists import assessments_for_user, bureaus_for_user
 from commitments.services.assessments import assessment_confirm, assessment_decide
+from commitments.services.matching import runs_pending_finish
 
 PAGE_SIZE = 50
 BAR_PX = 120
 
 
 def review_queue(request: HttpRequest) -> HttpResponse:
+    runs_pending_finish()  # embedded default: what an interrupted import left unmatched joins the queue
     filters = _queue_filter(request)
     page = Paginator(_filtered(filters), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {

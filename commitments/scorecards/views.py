@@ -22,6 +22,7 @@ from commitments.scorecards import figures as scorecards
 from commitments.scorecards.filters import ScorecardFilter
 from commitments.scorecards.tables import CommitmentTable, ScorecardTable, TopicTable, YearTable
 from commitments.selectors.access import bureau_ids_for_user
+from commitments.services.matching import runs_pending_finish
 
 PAGE_SIZE = 25
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -30,6 +31,7 @@ EXPORT_FORMATS = ("csv", "xlsx")
 @require_safe
 @login_required
 def scorecard_list(request: HttpRequest) -> HttpResponse:
+    runs_pending_finish()  # embedded default: what an interrupted import left unmatched is counted too
     tally.tallies_refresh()
     ids = bureau_ids_for_user(request.user)
     filters = _filters(request, ids)
@@ -43,6 +45,7 @@ def scorecard_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 @login_required
 def scorecard_bureau(request: HttpRequest, pk: int) -> HttpResponse:
+    runs_pending_finish()  # embedded default: what an interrupted import left unmatched is counted too
     tally.tallies_refresh()
     ids = bureau_ids_for_user(request.user)
     bureau = get_object_or_404(_bureaus(ids), pk=pk)

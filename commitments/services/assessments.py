@@ -19,6 +19,7 @@ from commitments.engine.types import STATUS_LABELS
 from commitments.models import Assessment
 from commitments.selectors.access import user_may_edit_bureau
 from commitments.selectors.lists import bulk_confirm_split
+from commitments.services.busy import retry_when_busy
 
 
 class StaleAssessment(Exception):
@@ -33,6 +34,7 @@ class StaleAssessment(Exception):
         )
 
 
+@retry_when_busy
 def assessment_confirm(*, assessment: Assessment, user, expected_version: int) -> Assessment:
     """Take the machine's proposal as the analyst's decision."""
     with transaction.atomic():
@@ -42,6 +44,7 @@ def assessment_confirm(*, assessment: Assessment, user, expected_version: int) -
         return _save(current, user=user, reason="分析员确认机器建议")
 
 
+@retry_when_busy
 def assessment_decide(
     *,
     assessment: Assessment,
@@ -76,6 +79,7 @@ class BulkConfirmOutcome:
     skipped: Counter = field(default_factory=Counter)  # skip reason (Chinese) -> count
 
 
+@retry_when_busy
 def assessments_bulk_confirm(*, user, assessments: Iterable[Assessment], min_confidence: float) -> BulkConfirmOutcome:
     """Confirm many machine proposals at once, in one transaction.
 
@@ -104,6 +108,7 @@ def assessments_bulk_confirm(*, user, assessments: Iterable[Assessment], min_con
 REVERTED_FIELDS = ("status", "evidence_text", "note", "failure_reason", "source")
 
 
+@retry_when_busy
 def assessment_revert(*, assessment: Assessment, history_id: int, user, expected_version: int) -> Assessment:
     """Restore the decision of an earlier version as a new version; the history keeps every row.
 

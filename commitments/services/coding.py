@@ -16,10 +16,12 @@ from django.db import transaction
 from commitments.engine.types import STATUS_LABELS
 from commitments.models import Assessment, Bureau, DoubleCodingSample, SecondCoding
 from commitments.selectors.access import user_may_edit_bureau
+from commitments.services.busy import retry_when_busy
 
 SEED_LIMIT = 2**31
 
 
+@retry_when_busy
 def double_coding_sample_draw(
     *, bureau: Bureau, year: int, user, size: int | None = None, share: float | None = None, seed: int | None = None
 ) -> DoubleCodingSample:
@@ -68,6 +70,7 @@ def second_coding_check(*, assessment: Assessment, user) -> None:
         raise PermissionDenied("该评估不在双人复核抽样中")
 
 
+@retry_when_busy
 def second_coding_save(*, assessment: Assessment, user, status: str, evidence_text: str = "", note: str = ""):
     """Record (or revise) the user's independent judgement; one second coder per item."""
     if status not in STATUS_LABELS:

@@ -22,6 +22,7 @@ from commitments.models import Assessment, Bureau, Commitment, Evidence, Matchin
 from commitments.queue import EnqueueFailed
 from commitments.services.runs import (
     ScopeBusy,
+    holder_gone,
     matching_run_create,
     matching_run_finish,
     matching_run_request,
@@ -61,18 +62,19 @@ class MatchOutcome:
 
 
 def commitments_match(
-    *, bureau: Bureau | None = None, year: int | None = None, run: MatchingRun | None = None
+    *, bureau: Bureau | None = None, year: int | None = None, run: MatchingRun | None = None, force: bool = False
 ) -> MatchOutcome:
     """Match the commitments of every plan year in scope against the review of that year.
 
     `bureau` and `year` (a plan year) narrow the scope; placeholder bureaus are never matched, their
     reports come from unrelated publishers. Engine errors propagate (a job retries) after `run` is
     marked failed; plan sections finished before the error keep their new rows. With a `run`, the
-    run's scope is locked first: ScopeBusy when another live run of that scope is running.
+    run's scope is locked first: ScopeBusy when another live run of that scope is running (unless
+    `force`, which takes the scope over).
     """
     plan_sections = _plan_sections_in_scope(bureau=bureau, year=year)
     if run is not None:
-        matching_run_start(run, total=Commitment.objects.filter(section__in=plan_sections).count())
+        matching_run_start(run, total=Commitment.objects.filter(section__in=plan_sections).count(), force=force)
 
     outcome = MatchOutcome()
     try:
@@ -96,6 +98,7 @@ def scope_rematch(
     year: int | None = None,
     trigger: str = MatchingRun.Trigger.MANUAL,
     keep_when_busy: bool = False,
+    force: bool = False,
 ) -> tuple[MatchingRun, MatchOutcome]:
     """Match a scope now, in this process, as a run the runs list shows: create the run, then match.
 
@@ -105,13 +108,37 @@ def scope_rematch(
     """
     run = matching_run_create(bureau=bureau, year=year, trigger=trigger)
     try:
-        return run, commitments_match(bureau=bureau, year=year, run=run)
+        return run, commitments_match(bureau=bureau, year=year, run=run, force=force)
     except ScopeBusy as busy:
         if keep_when_busy:
             MatchingRun.objects.filter(pk=run.pk).update(error=f"{busy}，稍后重做")
         else:
             run.delete()
         raise
+
+
+def runs_pending_finish() -> list[MatchingRun]:
+    """Embedded default (no broker): do now the runs that an interrupted process left queued or running.
+
+    Called by the commands and pages that show matching results, so that a report whose import was
+    killed midway gets matched without a worker. With a broker the periodic check does this instead.
+    """
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        return []
+    finished = []
+    waiting = MatchingRun.objects.filter(state__in=[MatchingRun.State.QUEUED, MatchingRun.State.RUNNING])
+    for run in waiting.select_related("scope_bureau").order_by("pk"):
+        if run.state == MatchingRun.State.RUNNING and not holder_gone(run):
+            continue
+        try:
+            commitments_match(bureau=run.scope_bureau, year=run.scope_year, run=run)
+        except ScopeBusy:
+            continue
+        except Exception:
+            logger.exception("finishing the interrupted run %s failed", run.pk)
+            continue
+        finished.append(run)
+    return finished
 
 
 def commitments_match_for_report(*, report: Report) -> MatchOutcome | None:
@@ -132,6 +159,7 @@ def commitments_match_for_report(*, report: Report) -> MatchOutcome | None:
             except EnqueueFailed:
                 failed = True
         return None if failed else MatchOutcome()
+    runs_pending_finish()  # what an interrupted earlier import left unmatched
     total = MatchOutcome()
     for year in years:
         # A run row here too, so the runs list shows what an import matched in eager mode (the demo).

@@ -19,6 +19,7 @@ from django.db import IntegrityError, models, transaction
 from commitments.engine import analyse as engine
 from commitments.engine.ingest.bureau import bureau_region, detect_bureau
 from commitments.models import Bureau, Commitment, Report, Section
+from commitments.services.busy import BUSY_MESSAGE, database_busy
 from commitments.services.matching import commitments_match_for_report
 
 logger = logging.getLogger(__name__)
@@ -272,6 +273,9 @@ def _import(
         logger.exception("saving %s failed", source)
         return ImportOutcome(status=ImportStatus.FAILED, source=source, reason="写入数据库失败，详情见日志")
     except Exception as exc:
+        if database_busy(exc):
+            logger.warning("saving %s failed, database busy: %s", source, exc)
+            return ImportOutcome(status=ImportStatus.FAILED, source=source, reason=f"{BUSY_MESSAGE}（未写入任何内容）")
         logger.exception("saving %s failed", source)
         return ImportOutcome(
             status=ImportStatus.FAILED, source=source, reason=f"写入数据库失败（{type(exc).__name__}），详情见日志"

@@ -7,6 +7,8 @@ that stopped reporting progress lost its worker and is taken over.
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import timedelta
 
 from django.conf import settings
@@ -16,6 +18,9 @@ from django.utils import timezone
 from commitments.engine.types import MATCH_ENGINE_VERSION
 from commitments.models import Bureau, MatchingRun
 from commitments.queue import run_enqueue
+
+# This machine, as the runs it holds record it.
+HOST = socket.gethostname()[:255]
 
 
 class ScopeBusy(Exception):
@@ -35,15 +40,16 @@ def matching_run_create(
     )
 
 
-def matching_run_start(run: MatchingRun, *, total: int) -> None:
+def matching_run_start(run: MatchingRun, *, total: int, force: bool = False) -> None:
     """Mark `run` running, which takes its scope's lock (one running run per scope, a DB constraint).
 
-    A holder of the scope that stopped reporting progress for MATCHING_RUN_STALE_SECONDS lost its
-    worker (killed, machine gone): it is marked failed and this run takes over. The same run still
-    running elsewhere (a job delivered twice) counts as a live holder too.
+    A holder of the scope whose process is known dead (this host, no such process) or that stopped
+    reporting progress for MATCHING_RUN_STALE_SECONDS lost its worker (killed, machine gone): it is
+    marked failed and this run takes over. The same run still running elsewhere (a job delivered twice)
+    counts as a live holder too. `force` takes over from a live-looking holder as well (`rematch --force`,
+    when the analyst knows better).
     """
     now = timezone.now()
-    stale_before = now - timedelta(seconds=settings.MATCHING_RUN_STALE_SECONDS)
     try:
         with transaction.atomic():
             current = MatchingRun.objects.select_for_update().get(pk=run.pk)
@@ -51,15 +57,14 @@ def matching_run_start(run: MatchingRun, *, total: int) -> None:
                 scope_key=current.scope_key, state=MatchingRun.State.RUNNING
             )
             for holder in holders:
-                if holder.heartbeat_at is not None and holder.heartbeat_at >= stale_before:
+                gone = holder_gone(holder, now=now)
+                if not gone and not (force and holder.pk != run.pk):
                     raise ScopeBusy(holder.pk)
                 if holder.pk != run.pk:
                     holder.state = MatchingRun.State.FAILED
                     holder.heartbeat_at = None
                     holder.finished_at = now
-                    holder.error = (
-                        f"工作进程中断（超过 {settings.MATCHING_RUN_STALE_SECONDS} 秒无进度），由运行 #{run.pk} 接替"
-                    )
+                    holder.error = f"{gone or '被强制接替'}，由运行 #{run.pk} 接替"
                     holder.save(update_fields=["state", "heartbeat_at", "finished_at", "error"])
             run.state = MatchingRun.State.RUNNING
             run.started_at = run.heartbeat_at = now
@@ -69,6 +74,7 @@ def matching_run_start(run: MatchingRun, *, total: int) -> None:
             run.total = total
             run.done = run.changed = 0
             run.error = ""
+            run.holder_host, run.holder_pid = HOST, os.getpid()
             run.save(
                 update_fields=[
                     "state",
@@ -81,12 +87,37 @@ def matching_run_start(run: MatchingRun, *, total: int) -> None:
                     "done",
                     "changed",
                     "error",
+                    "holder_host",
+                    "holder_pid",
                 ]
             )
     except IntegrityError:
         # Another run of the scope became running between our read and our write.
         holder = MatchingRun.objects.filter(scope_key=run.scope_key, state=MatchingRun.State.RUNNING).first()
         raise ScopeBusy(holder.pk if holder else 0) from None
+
+
+def holder_gone(run: MatchingRun, *, now=None) -> str:
+    """Why a running run's process is known to be gone (a Chinese reason), or "" while it may be alive."""
+    now = now or timezone.now()
+    if run.holder_host == HOST and run.holder_pid and not _process_alive(run.holder_pid):
+        return f"执行进程 {run.holder_pid} 已不存在"
+    stale_before = now - timedelta(seconds=settings.MATCHING_RUN_STALE_SECONDS)
+    if run.heartbeat_at is None or run.heartbeat_at < stale_before:
+        return f"工作进程中断（超过 {settings.MATCHING_RUN_STALE_SECONDS} 秒无进度）"
+    return ""
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process: alive
+    return True
 
 
 def matching_run_request(

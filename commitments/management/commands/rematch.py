@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from commitments.models import Bureau
 from commitments.queue import EnqueueFailed
-from commitments.services.matching import scope_rematch
+from commitments.services.matching import runs_pending_finish, scope_rematch
 from commitments.services.reports import InvalidYear, year_check
 from commitments.services.runs import ScopeBusy, matching_run_request
 
@@ -24,8 +24,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--async", dest="in_background", action="store_true", help="交给后台任务（Celery 工作进程）执行，立即返回"
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="即使同一范围有运行显示为“进行中”，也接替它立即匹配（确认它已中断时使用）",
+        )
 
-    def handle(self, *args, bureau=None, year=None, in_background=False, **options):
+    def handle(self, *args, bureau=None, year=None, in_background=False, force=False, **options):
         try:
             year = year_check(year)
         except InvalidYear as exc:
@@ -43,10 +48,12 @@ class Command(BaseCommand):
             self.stdout.write(f"已提交后台匹配（运行 #{run.pk}，{run.get_state_display()}）；进度见管理后台“匹配运行”")
             return
 
+        for run in runs_pending_finish():
+            self.stdout.write(f"已完成此前中断的匹配运行 #{run.pk}")
         try:
-            run, outcome = scope_rematch(bureau=scope, year=year)
+            run, outcome = scope_rematch(bureau=scope, year=year, force=force)
         except ScopeBusy as exc:
-            raise CommandError(f"{exc}，请稍后再试") from None
+            raise CommandError(f"{exc}，请稍后再试；若确认它已中断，可加 --force 接替") from None
         except Exception as exc:
             logger.exception("rematch of %s, plan year %s failed", scope, year)
             raise CommandError(f"匹配中断（{type(exc).__name__}: {exc}），已完成的计划部分已保存；详情见日志") from None
