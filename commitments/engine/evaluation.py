@@ -1,12 +1,16 @@
 """Score the engine against the devset gold files (rules in shared/devset/README.md).
 
 Pure Python, so that the same figures come from `manage.py evaluate`, the tests and benchmarks.
+Two kinds of gold file: complete ones list every clause of a plan; sampled ones (`"sampling":
+"sample: …"`) label a random sample of the clauses the tracker extracted, so they give evidence and
+status figures and the share of vague and not_commitment clauses, never extraction recall/precision.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,11 +22,51 @@ from commitments.engine.types import VERIFIABLE, CommitmentSpan
 
 COVER = 0.6
 MAX_LENGTH_RATIO = 3.0
+HIT_COVER = 0.8  # share of a gold evidence string's characters a passage must hold, in order
+MIN_CUT_CLAUSE = 10  # characters of a passage that is a clause cut out of a gold evidence string
+CLAUSE_MARKS = "。；;，,、：:！!？?"
+KINDS = ("concrete", "vague", "not_commitment")
+NOT_COMMITMENT = "not_commitment"  # only in samples: no status, no evidence
+SYNTHETIC_REVIEW = ".synthetic.txt"
+
+
+class GoldError(ValueError):
+    """A gold file that would be scored wrongly as it stands: names the file and the item to fix."""
+
+    def __init__(self, gold_file: str, item_id: str | None, problem: str):
+        where = f"{gold_file} 条目 {item_id}" if item_id is not None else gold_file
+        super().__init__(f"{where}：{problem}")
+        self.gold_file, self.item_id, self.problem = gold_file, item_id, problem
+
+
+@dataclass
+class GoldFile:
+    """A gold file with the texts it refers to, read once for checking and scoring."""
+
+    path: Path
+    data: dict
+    plan: str
+    review: str | None
+
+    @property
+    def year(self) -> int | None:
+        return gold_year(self.data)
+
+    @property
+    def sampled(self) -> bool:
+        return str(self.data.get("sampling", "")).startswith("sample")
+
+    @property
+    def real(self) -> bool:
+        """A real pair: a review that was not written for the devset (those are `*.synthetic.txt`)."""
+        review_file = self.data.get("review_file")
+        return bool(review_file) and not str(review_file).endswith(SYNTHETIC_REVIEW)
 
 
 @dataclass
 class ExtractionScore:
     gold_file: str
+    sampled: bool = False  # a sample says nothing of recall or precision
     gold_concrete: int = 0
     found: int = 0
     system_concrete: int = 0
@@ -36,15 +80,15 @@ class ExtractionScore:
 
     @property
     def recall(self) -> float | None:
-        return self.found / self.gold_concrete if self.gold_concrete else None
+        return self.found / self.gold_concrete if self.gold_concrete and not self.sampled else None
 
     @property
     def precision(self) -> float | None:
-        return self.system_matched / self.system_concrete if self.system_concrete else None
+        return self.system_matched / self.system_concrete if self.system_concrete and not self.sampled else None
 
     @property
     def vague_accuracy(self) -> float | None:
-        return self.vague_agree / self.vague_total if self.vague_total else None
+        return self.vague_agree / self.vague_total if self.vague_total and not self.sampled else None
 
 
 @dataclass
@@ -77,9 +121,41 @@ class MatchingScore:
 
 
 @dataclass
+class SampleScore:
+    """Kinds of the sampled clauses. They were drawn from what the tracker extracted as concrete, so
+    the vague and not_commitment shares estimate how often it takes context or rhetoric for one."""
+
+    clauses: int = 0
+    vague: int = 0
+    not_commitment: int = 0
+    found: int = 0  # sampled clauses the engine still extracts (60% cover)
+
+    def _share(self, count: int) -> float | None:
+        return count / self.clauses if self.clauses else None
+
+    @property
+    def vague_share(self) -> float | None:
+        return self._share(self.vague)
+
+    @property
+    def not_commitment_share(self) -> float | None:
+        return self._share(self.not_commitment)
+
+    @property
+    def either_share(self) -> float | None:
+        return self._share(self.vague + self.not_commitment)
+
+
+@dataclass
 class FileScore:
     extraction: ExtractionScore
     matching: MatchingScore | None = None
+    sample: SampleScore | None = None  # sampled files only
+    real: bool = False
+
+    @property
+    def sampled(self) -> bool:
+        return self.sample is not None
 
 
 def macro_f1(pairs: list[tuple[str, str]]) -> float | None:
@@ -96,6 +172,42 @@ def macro_f1(pairs: list[tuple[str, str]]) -> float | None:
     return sum(scores) / len(scores)
 
 
+def _in_order(needle: str, haystack: str) -> int:
+    """How many characters of `needle` occur in `haystack` in order (longest common subsequence),
+    bit-parallel so that every passage can be compared with every gold string."""
+    masks: dict[str, int] = {}
+    for index, char in enumerate(needle):
+        masks[char] = masks.get(char, 0) | 1 << index
+    full = (1 << len(needle)) - 1
+    row = full
+    for char in haystack:
+        matched = row & masks.get(char, 0)
+        row = ((row + matched) | (row - matched)) & full
+    return len(needle) - row.bit_count()
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
+def evidence_hit(passage: str, gold_evidence: Iterable[str]) -> bool:
+    """Whether a system evidence passage hits a gold evidence string: it contains one (or 80% of its
+    characters, in order), or it is a clause of at least 10 characters cut out of one, since some gold
+    strings are whole sentences and the engine proposes clauses. Whitespace is ignored."""
+    text = _squeezed(passage)
+    clause = text.strip(CLAUSE_MARKS)
+    for gold in gold_evidence:
+        gold = _squeezed(gold)
+        if not gold:
+            continue
+        if gold in text or (len(clause) >= MIN_CUT_CLAUSE and clause in gold):
+            return True
+        needed = HIT_COVER * len(gold)
+        if len(text) >= needed and _in_order(gold, text) >= needed:
+            return True
+    return False
+
+
 def _positions(text: str, start: int, end: int) -> set[int]:
     """Character positions of a span, whitespace ignored."""
     return {i for i in range(start, end) if not text[i].isspace()}
@@ -109,8 +221,10 @@ def _gold_spans(plan: str, gold_text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def evaluate_extraction(gold: dict, plan_text: str, commitments: list[CommitmentSpan], name: str) -> ExtractionScore:
-    score = ExtractionScore(gold_file=name)
+def evaluate_extraction(
+    gold: dict, plan_text: str, commitments: list[CommitmentSpan], name: str, *, sampled: bool = False
+) -> ExtractionScore:
+    score = ExtractionScore(gold_file=name, sampled=sampled)
     system = [(c, _positions(plan_text, c.start, c.end)) for c in commitments]
     gold_items = []
     for item in gold["commitments"]:
@@ -154,12 +268,14 @@ def evaluate_matching(gold: dict, extraction: ExtractionScore, results: list) ->
     """Evidence P@1 / R@3 and status figures, given one MatchResult per system commitment."""
     score = MatchingScore()
     for item in gold["commitments"]:
+        if item["kind"] == NOT_COMMITMENT:
+            continue
         index = extraction.found_by.get(item.get("id"))
         result = results[index] if index is not None else None
         if result is not None and item["status"] != "no_evidence":
             score.evidence_total += 1
             texts = [ev.text for ev in result.evidence]
-            hit = [any(g in t for g in item["evidence"]) for t in texts]
+            hit = [evidence_hit(t, item["evidence"]) for t in texts]
             score.hits_at_1 += bool(hit[:1] and hit[0])
             score.hits_at_3 += any(hit[:3])
             if not (hit[:1] and hit[0]):
@@ -181,32 +297,130 @@ def gold_year(gold: dict) -> int | None:
     return int(digits) if len(digits) == 4 else None
 
 
+def check_gold(data: dict, plan: str, review: str | None, gold_file: str) -> None:
+    """Refuse what would be scored silently wrong: a text the plan lacks is never found, evidence the
+    review lacks never hits, an unknown kind or status is counted as some other one."""
+    items = data.get("commitments") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise GoldError(gold_file, None, "没有 commitments 列表")
+    seen: set[str] = set()
+    for number, item in enumerate(items, 1):
+        if not isinstance(item, dict) or not item.get("id"):
+            raise GoldError(gold_file, f"#{number}", "条目没有 id")
+        item_id = str(item["id"])
+        if item_id in seen:
+            raise GoldError(gold_file, item_id, "id 重复")
+        seen.add(item_id)
+        text = item.get("text")
+        if not isinstance(text, str) or not text or text not in plan:
+            raise GoldError(gold_file, item_id, f"文本不在计划文件中：{str(text)[:40]}")
+        kind = item.get("kind")
+        if kind not in KINDS:
+            raise GoldError(gold_file, item_id, f"未知的 kind：{kind!r}（应为 {' / '.join(KINDS)}）")
+        if kind == NOT_COMMITMENT or (review is None and "status" not in item):
+            continue
+        status = item.get("status")
+        if status not in VERIFIABLE:
+            problem = "缺少 status" if status is None else f"未知的 status：{status!r}"
+            raise GoldError(gold_file, item_id, f"{problem}（应为 {' / '.join(VERIFIABLE)}）")
+        evidence = item.get("evidence")
+        if not isinstance(evidence, list) or not all(isinstance(e, str) and e for e in evidence):
+            raise GoldError(gold_file, item_id, "evidence 应为非空字符串的列表")
+        for passage in evidence:
+            if review is None or passage not in review:
+                raise GoldError(gold_file, item_id, f"证据不在回顾文件中：{passage[:60]}")
+
+
+def load_gold(path: Path) -> GoldFile:
+    """A gold file and its plan and review texts (as the readers give them, which is what is scored),
+    checked by `check_gold`."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not data.get("plan_file"):
+        raise GoldError(str(path), None, "没有 plan_file")
+    plan = read_report(path.parent / data["plan_file"]).text
+    review = read_report(path.parent / data["review_file"]).text if data.get("review_file") else None
+    check_gold(data, plan, review, str(path))
+    return GoldFile(path, data, plan, review)
+
+
+def sample_score(gold: dict, extraction: ExtractionScore) -> SampleScore:
+    kinds = Counter(item["kind"] for item in gold["commitments"])
+    found = sum(item["id"] in extraction.found_by for item in gold["commitments"])
+    return SampleScore(sum(kinds.values()), kinds["vague"], kinds[NOT_COMMITMENT], found)
+
+
+def pooled_extraction(scores: Sequence[FileScore]) -> ExtractionScore:
+    """Micro-averaged extraction counts over the complete files (a sample has none)."""
+    pooled = ExtractionScore(gold_file="all")
+    for score in scores:
+        if score.sampled:
+            continue
+        s = score.extraction
+        pooled.gold_concrete += s.gold_concrete
+        pooled.found += s.found
+        pooled.system_concrete += s.system_concrete
+        pooled.system_matched += s.system_matched
+        pooled.vague_agree += s.vague_agree
+        pooled.vague_total += s.vague_total
+    return pooled
+
+
+def pooled_matching(scores: Sequence[FileScore]) -> MatchingScore:
+    """Micro-averaged evidence and status figures over the files that were matched."""
+    pooled = MatchingScore()
+    for score in scores:
+        m = score.matching
+        if m is None:
+            continue
+        pooled.evidence_total += m.evidence_total
+        pooled.hits_at_1 += m.hits_at_1
+        pooled.hits_at_3 += m.hits_at_3
+        pooled.status_pairs += m.status_pairs
+    return pooled
+
+
+def pooled_sample(scores: Sequence[FileScore]) -> SampleScore:
+    pooled = SampleScore()
+    for score in scores:
+        if s := score.sample:
+            pooled.clauses += s.clauses
+            pooled.vague += s.vague
+            pooled.not_commitment += s.not_commitment
+            pooled.found += s.found
+    return pooled
+
+
 def evaluate_gold_file(
     path: Path, *, matching: bool = True, use_embeddings: bool | None = None, peer: str | None = None
 ) -> FileScore:
-    """Figures for one gold file; `peer` scores a simple baseline (see matching/peers.py) instead."""
-    gold = json.loads(path.read_text(encoding="utf-8"))
-    plan = read_report(path.parent / gold["plan_file"])
-    year = gold_year(gold)
-    extraction = analyse_text(plan.text, year=year)
-    extraction_score = evaluate_extraction(gold, plan.text, extraction.commitments, path.name)
-    if not (matching and gold.get("review_file") and year):
-        return FileScore(extraction_score)
+    """Figures for one gold file; `peer` scores a simple baseline (see matching/peers.py) instead.
+    The plan and the review are each read once and analysed once."""
+    gold_file = load_gold(path)
+    gold, year = gold_file.data, gold_file.year
+    extraction = analyse_text(gold_file.plan, year=year)
+    extraction_score = evaluate_extraction(
+        gold, gold_file.plan, extraction.commitments, path.name, sampled=gold_file.sampled
+    )
+    sample = sample_score(gold, extraction_score) if gold_file.sampled else None
+    score = FileScore(extraction_score, sample=sample, real=gold_file.real)
+    if not (matching and gold_file.review is not None and year):
+        return score
 
-    review = read_report(path.parent / gold["review_file"])
-    review_extraction = analyse_text(review.text, year=year + 1)
+    review_text = gold_file.review
+    review_extraction = analyse_text(review_text, year=year + 1)
     indexes = review_sections_for(review_extraction.sections, year=year)
     sections = [review_extraction.sections[i] for i in indexes] or [
         s for s in review_extraction.sections if s.kind == "review"
     ]
     if peer:
-        results = PEERS[peer](extraction.commitments, review.text, sections)
+        results = PEERS[peer](extraction.commitments, review_text, sections)
     else:
         results = match_commitments(
             extraction.commitments,
-            review.text,
+            review_text,
             sections,
-            corpus=[plan.text, review.text],
+            corpus=[gold_file.plan, review_text],
             use_embeddings=use_embeddings,
         )
-    return FileScore(extraction_score, evaluate_matching(gold, extraction_score, results))
+    score.matching = evaluate_matching(gold, extraction_score, results)
+    return score

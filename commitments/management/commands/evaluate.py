@@ -3,22 +3,56 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from commitments.engine.evaluation import evaluate_gold_file, macro_f1
+from commitments.engine.evaluation import (
+    GoldError,
+    evaluate_gold_file,
+    pooled_extraction,
+    pooled_matching,
+    pooled_sample,
+)
+from commitments.engine.ingest.readers.base import ReportReadError
+
+NAME_WIDTH = 30
+SAMPLED = "抽样"
 
 
 def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
 
 
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _left(text: str, width: int) -> str:
+    """Pad by display width, so that columns holding 抽样 or 真实 stay aligned in a terminal."""
+    return text + " " * max(0, width - _width(text))
+
+
+def _right(text: str, width: int) -> str:
+    return " " * max(0, width - _width(text)) + text
+
+
+def _pair_kind(file_score) -> str:
+    kind = "真实" if file_score.real else "合成"
+    return f"{kind}·{SAMPLED}" if file_score.sampled else kind
+
+
 class Command(BaseCommand):
-    help = "按标注文件评估：承诺抽取（召回率、精确率）、证据（P@1、R@3）与状态（准确率、宏平均F1）"
+    help = (
+        "按标注文件评估：承诺抽取（召回率、精确率）、证据（P@1、R@3）与状态（准确率、宏平均F1）；"
+        "抽样标注文件另计笼统与非承诺所占比例"
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("gold", nargs="+", help="gold JSON files (shared/devset/*.gold.json)")
+        parser.add_argument(
+            "gold", nargs="+", help="gold JSON files (shared/devset/*.gold.json, shared/devset/sampled/*.gold.json)"
+        )
         parser.add_argument("--errors", action="store_true", help="list missed, spurious and wrongly matched items")
         parser.add_argument("--no-embeddings", action="store_true", help="lexical matching only")
         parser.add_argument("--extraction-only", action="store_true", help="skip matching")
@@ -42,12 +76,18 @@ class Command(BaseCommand):
                         peer=options["peer"],
                     )
                 )
+            except GoldError as exc:
+                raise CommandError(f"标注文件有误：{exc}") from exc
+            except ReportReadError as exc:
+                raise CommandError(f"标注文件所指的文本无法读取：{name}（{exc}）") from exc
             except (ValueError, KeyError, json.JSONDecodeError) as exc:
                 raise CommandError(f"标注文件无法读取：{name}（{exc}）") from exc
         if options["json"]:
             self.stdout.write(json.dumps([_as_json(s) for s in scores], ensure_ascii=False, indent=2))
             return
         self._extraction_table(scores, options["errors"])
+        if any(s.sampled for s in scores):
+            self._sample_table(scores, options["errors"])
         if any(s.matching for s in scores):
             self._matching_table(scores, options["errors"])
 
@@ -57,6 +97,11 @@ class Command(BaseCommand):
         self.stdout.write("-" * len(header))
         for file_score in scores:
             s = file_score.extraction
+            if file_score.sampled:  # figures of a sample say nothing of recall or precision
+                self.stdout.write(
+                    f"{s.gold_file:30} {'—':>7} {_right(SAMPLED, 9)} {'—':>9} {_right(SAMPLED, 9)} {'—':>10}"
+                )
+                continue
             self.stdout.write(
                 f"{s.gold_file:30} {_fmt(s.recall):>7} {s.found:>4}/{s.gold_concrete:<4} {_fmt(s.precision):>9} "
                 f"{s.system_matched:>4}/{s.system_concrete:<4} {_fmt(s.vague_accuracy):>10}"
@@ -66,58 +111,100 @@ class Command(BaseCommand):
                     self.stdout.write(f"    missed:   {text[:70]}")
                 for text in s.spurious:
                     self.stdout.write(f"    spurious: {text[:70]}")
-        found = sum(s.extraction.found for s in scores)
-        gold = sum(s.extraction.gold_concrete for s in scores)
-        matched = sum(s.extraction.system_matched for s in scores)
-        system = sum(s.extraction.system_concrete for s in scores)
+        pooled = pooled_extraction(scores)
         self.stdout.write("-" * len(header))
         self.stdout.write(
-            f"{'all (micro)':30} {_fmt(found / gold if gold else None):>7} {found:>4}/{gold:<4} "
-            f"{_fmt(matched / system if system else None):>9} {matched:>4}/{system:<4}"
+            f"{'all complete (micro)':30} {_fmt(pooled.recall):>7} {pooled.found:>4}/{pooled.gold_concrete:<4} "
+            f"{_fmt(pooled.precision):>9} {pooled.system_matched:>4}/{pooled.system_concrete:<4}"
         )
         self.stdout.write("")
 
+    def _sample_table(self, scores, errors: bool) -> None:
+        header = f"{_left('sampled clauses (抽样)', NAME_WIDTH)} {'n':>5} {'vague':>7} {'not_comm.':>9} {'either':>7} {'found':>9}"
+        self.stdout.write(header)
+        self.stdout.write("-" * _width(header))
+        for file_score in scores:
+            if not file_score.sampled:
+                continue
+            self._sample_row(file_score.extraction.gold_file, file_score.sample)
+            if errors:
+                for text in file_score.extraction.missed:
+                    self.stdout.write(f"    missed:   {text[:70]}")
+        self.stdout.write("-" * _width(header))
+        self._sample_row("all sampled (micro)", pooled_sample(scores))
+        self.stdout.write(
+            "抽样来自系统抽出的非笼统承诺：笼统（vague）与非承诺（not_commitment）所占比例，"
+            "估计抽取把背景或套话当成具体承诺的频率；抽样不计抽取召回率与精确率。"
+        )
+        self.stdout.write("")
+
+    def _sample_row(self, label: str, s) -> None:
+        self.stdout.write(
+            f"{label:30} {s.clauses:>5} {_fmt(s.vague_share):>7} {_fmt(s.not_commitment_share):>9} "
+            f"{_fmt(s.either_share):>7} {s.found:>4}/{s.clauses:<4}"
+        )
+
     def _matching_table(self, scores, errors: bool) -> None:
-        header = f"{'matching':30} {'P@1':>6} {'R@3':>6} {'n':>4} {'status acc':>10} {'macro-F1':>9} {'n':>4}"
+        header = (
+            f"{'matching':30} {'pair':9} {'P@1':>6} {'R@3':>6} {'n':>4} {'status acc':>10} {'macro-F1':>9} {'n':>4}"
+        )
         self.stdout.write(header)
         self.stdout.write("-" * len(header))
-        pairs, hits1, hits3, total = [], 0, 0, 0
         for file_score in scores:
             m = file_score.matching
             if m is None:
                 continue
-            self.stdout.write(
-                f"{file_score.extraction.gold_file:30} {_fmt(m.precision_at_1):>6} {_fmt(m.recall_at_3):>6} "
-                f"{m.evidence_total:>4} {_fmt(m.status_accuracy):>10} {_fmt(m.status_macro_f1):>9} "
-                f"{len(m.status_pairs):>4}"
-            )
+            self._matching_row(file_score.extraction.gold_file, m, _pair_kind(file_score))
             if errors:
                 for line in m.errors:
                     self.stdout.write(f"    {line}")
                 self.stdout.write(f"    混淆（标注→系统）：{dict(sorted(m.confusion().items()))}")
-            pairs += m.status_pairs
-            hits1, hits3, total = hits1 + m.hits_at_1, hits3 + m.hits_at_3, total + m.evidence_total
         self.stdout.write("-" * len(header))
-        accuracy = sum(g == s for g, s in pairs) / len(pairs) if pairs else None
+        complete = [s for s in scores if not s.sampled]
+        real = [s for s in scores if s.real]
+        if any(s.matching for s in complete):
+            self._matching_row("all complete (micro)", pooled_matching(complete))
+        if any(s.matching for s in real):
+            self._matching_row("all real pairs (micro)", pooled_matching(real))
         self.stdout.write(
-            f"{'all (micro)':30} {_fmt(hits1 / total if total else None):>6} {_fmt(hits3 / total if total else None):>6} "
-            f"{total:>4} {_fmt(accuracy):>10} {_fmt(macro_f1(pairs)):>9} {len(pairs):>4}"
+            "规则见 shared/devset/README.md：召回率按具体承诺计，精确率按未标为笼统的系统承诺计；"
+            "证据按找到的承诺计，状态按全部具体承诺计（未找到的算错）；"
+            "真实 = 回顾不是 *.synthetic.txt（all real pairs 含抽样文件）。"
         )
-        self.stdout.write("规则见 shared/devset/README.md：召回率按具体承诺计，精确率按未标为笼统的系统承诺计。")
+
+    def _matching_row(self, label: str, m, pair: str = "") -> None:
+        self.stdout.write(
+            f"{label:30} {_left(pair, 9)} {_fmt(m.precision_at_1):>6} {_fmt(m.recall_at_3):>6} "
+            f"{m.evidence_total:>4} {_fmt(m.status_accuracy):>10} {_fmt(m.status_macro_f1):>9} "
+            f"{len(m.status_pairs):>4}"
+        )
 
 
 def _as_json(file_score) -> dict:
     s, m = file_score.extraction, file_score.matching
     payload = {
         "gold": s.gold_file,
+        "sampled": file_score.sampled,
+        "real": file_score.real,
         "extraction_recall": s.recall,
         "extraction_precision": s.precision,
         "vague_agreement": s.vague_accuracy,
-        "gold_concrete": s.gold_concrete,
-        "found": s.found,
-        "system_concrete": s.system_concrete,
-        "system_matched": s.system_matched,
     }
+    if file_score.sample is None:
+        payload |= {
+            "gold_concrete": s.gold_concrete,
+            "found": s.found,
+            "system_concrete": s.system_concrete,
+            "system_matched": s.system_matched,
+        }
+    else:  # counts against a sample are no extraction figures
+        sample = file_score.sample
+        payload |= {
+            "sampled_clauses": sample.clauses,
+            "sampled_vague_share": sample.vague_share,
+            "sampled_not_commitment_share": sample.not_commitment_share,
+            "sampled_found": sample.found,
+        }
     if m is not None:
         payload |= {
             "evidence_p_at_1": m.precision_at_1,
