@@ -188,3 +188,49 @@ def xlsx_cells(content: bytes) -> list:
     from openpyxl import load_workbook
 
     return [cell for row in load_workbook(io.BytesIO(content)).active.iter_rows() for cell in row]
+
+
+def report_page_html(*, title: str, paragraphs: list[str], site: str = "兰陵县人民政府") -> str:
+    """The web page of a report's text, as a county site serves it: navigation, the article, a footer."""
+    from html import escape
+
+    article = "\n".join(f'<p style="text-indent: 2em;">{escape(paragraph)}</p>' for paragraph in paragraphs)
+    return (
+        f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(title)}_{site}</title>'
+        f'<meta name="ArticleTitle" content="{escape(title)}"></head><body>'
+        '<div class="nav"><a href="/">首页</a> <a href="/zwgk/">政务公开</a> <a href="/hdjl/">互动交流</a></div>'
+        f'<div class="article"><h2>{escape(title)}</h2><div id="zoom">\n{article}\n</div></div>'
+        f'<div class="footer">主办单位：{site} 版权所有</div></body></html>'
+    )
+
+
+def gbk_resaved(path: Path) -> bytes:
+    """A UTF-8 report saved again as GBK by an editor that writes "?" for what GBK lacks (the no-break
+    spaces of a web copy): the same report, another text."""
+    return path.read_text(encoding="utf-8").encode("gbk", errors="replace")
+
+
+def docx_with_part(source: Path, name: str, content: bytes, *, declared_size: int | None = None) -> bytes:
+    """A copy of the .docx at `source` with the part `name` replaced (deflated); `declared_size`
+    makes the zip directory lie about the part's uncompressed size, as a crafted bomb's does."""
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as copy:
+        for item in original.infolist():
+            if item.filename != name:
+                copy.writestr(item, original.read(item.filename))
+        copy.writestr(name, content)
+    data = bytearray(buffer.getvalue())
+    if declared_size is not None:
+        entry = data.index(b"PK\x01\x02")  # central directory entries: the name at 46, its length at 28
+        while data[entry + 46 : entry + 46 + int.from_bytes(data[entry + 28 : entry + 30], "little")] != name.encode():
+            entry = data.index(b"PK\x01\x02", entry + 4)
+        data[entry + 24 : entry + 28] = declared_size.to_bytes(4, "little")  # its uncompressed size
+    return bytes(data)
+
+
+def rtf_bytes(paragraphs: list[str]) -> bytes:
+    """An RTF document as Word or WPS saves one: Chinese as \\uN escapes, a \\par per paragraph."""
+    body = "".join("".join(f"\\u{ord(ch)}?" if ord(ch) > 127 else ch for ch in p) + "\\par\n" for p in paragraphs)
+    return ("{\\rtf1\\ansi\\ansicpg936\\deff0{\\fonttbl{\\f0\\fnil\\fcharset134 SimSun;}}\n\\f0 " + body + "}").encode()

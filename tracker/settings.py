@@ -1,6 +1,7 @@
 """Settings for 承诺追踪, read from the environment; SQLite is the default."""
 
 import os
+import tempfile
 from pathlib import Path
 
 from commitments.engine.env import env_bool, env_int, env_list, env_str
@@ -112,8 +113,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LOGIN_URL = "admin:login"
 
+# An upload the analyst must decide about (a near-copy of an imported report) waits here between two
+# requests: a private folder (0700, files 0600), emptied of what is older than a day.
+UPLOAD_HOLD_DIR = Path(
+    env_str("UPLOAD_HOLD_DIR", "") or Path(tempfile.gettempdir()) / f"chengnuo-upload-hold-{os.getuid()}"
+)
+
 # Reports larger than this are refused at import with a clear message.
 REPORT_MAX_BYTES = env_int("REPORT_MAX_BYTES", 20 * 1024 * 1024)
+# What a report may hold once unpacked (commitments.engine.ingest.readers.ReadLimits): beyond a
+# limit it is refused with the reason, before it costs minutes or gigabytes.
+REPORT_MAX_CHARS = env_int("REPORT_MAX_CHARS", 2_000_000)
+REPORT_HTML_MAX_DEPTH = env_int("REPORT_HTML_MAX_DEPTH", 500)
+REPORT_HTML_MAX_NODES = env_int("REPORT_HTML_MAX_NODES", 100_000)
+REPORT_ZIP_MAX_MEMBER_BYTES = env_int("REPORT_ZIP_MAX_MEMBER_BYTES", 50 * 1024 * 1024)
+REPORT_ZIP_MAX_RATIO = env_int("REPORT_ZIP_MAX_RATIO", 100)
+REPORT_ZIP_MAX_TOTAL_BYTES = env_int("REPORT_ZIP_MAX_TOTAL_BYTES", 100 * 1024 * 1024)
 
 # Semantic similarity (USE embeddings) as one part of the evidence score; off: lexical parts only.
 MATCH_EMBEDDINGS = env_bool("MATCH_EMBEDDINGS", True)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.http import Http404
+from django.utils.html import format_html
 
 from commitments.engine.types import PART_LABELS
 from commitments.models import Assessment, Commitment, Section
 
 EXCERPT_CHARS = 40
+# A report or section text shown on its page is cut here (a report can hold millions of characters).
+TEXT_SHOWN_CHARS = 50_000
 
 
 class ReadOnlyAdminMixin:
@@ -66,3 +69,12 @@ class PlanYearFilter(admin.SimpleListFilter):
         if value:
             return queryset.filter(**{self.year_field: value})
         return queryset
+
+
+def text_excerpt(text: str) -> str:
+    """A long text as a page shows it: the first TEXT_SHOWN_CHARS characters, and a note of what is left out."""
+    shown = format_html('<div style="white-space: pre-wrap; max-width: 60em">{}</div>', text[:TEXT_SHOWN_CHARS])
+    if len(text) <= TEXT_SHOWN_CHARS:
+        return shown
+    note = f"（全文共 {len(text):,} 字，此处只显示前 {TEXT_SHOWN_CHARS:,} 字）"
+    return format_html('{}<p class="help">{}</p>', shown, note)

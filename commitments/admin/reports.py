@@ -4,72 +4,51 @@ from __future__ import annotations
 
 import logging
 
-from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from commitments.admin.mixins import BureauScopedMixin
+from commitments.admin.mixins import BureauScopedMixin, text_excerpt
+from commitments.admin.report_import import ReportImportMixin
 from commitments.models import (
     Commitment,
     Report,
     Section,
 )
-from commitments.selectors.access import user_may_see_bureau
 from commitments.selectors.lists import (
     bureaus_for_user,
     commitments_for_user,
     reports_for_user,
     sections_for_user,
 )
-from commitments.services.reports import YEAR_MAX, YEAR_MIN, ImportStatus, report_import_bytes, report_reextract
+from commitments.services.extraction import report_reextract
 
 logger = logging.getLogger(__name__)
 
 
 class SectionInline(admin.TabularInline):
+    """The report's first sections; a report of thousands is listed in full on the section list."""
+
     model = Section
     fields = ("order", "kind", "year", "period", "heading", "start", "end")
     readonly_fields = fields
     extra = 0
     can_delete = False
     show_change_link = True
+    shown = 100
+
+    def get_queryset(self, request):
+        sections = super().get_queryset(request).defer("report__text")
+        first = list(sections.order_by("order").values_list("pk", flat=True)[: self.shown])
+        return sections.filter(pk__in=first)
 
     def has_add_permission(self, request, obj=None):
         return False
 
 
-class ReportImportForm(forms.Form):
-    # A longer name is refused with Django's own Chinese form error (a much longer one never parses: middleware).
-    file = forms.FileField(
-        label="报告文件", max_length=200, help_text="txt、html、docx、doc、wps 或 pdf；一个文件一份报告"
-    )
-    bureau = forms.CharField(
-        label="发布单位", required=False, max_length=200, help_text="单位全称，如“潜江市民政局”；不填则从正文识别"
-    )
-    year = forms.IntegerField(
-        label="报告年份",
-        required=False,
-        min_value=YEAR_MIN,
-        max_value=YEAR_MAX,
-        help_text="不填则从正文识别",
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.REPORT_MAX_BYTES:
-            limit = settings.REPORT_MAX_BYTES // (1024 * 1024)
-            raise forms.ValidationError(f"文件过大（上限 {limit} MB）")
-        return upload
-
-
 @admin.register(Report)
-class ReportAdmin(BureauScopedMixin, admin.ModelAdmin):
+class ReportAdmin(ReportImportMixin, BureauScopedMixin, admin.ModelAdmin):
     list_display = (
         "title",
         "bureau",
@@ -95,10 +74,11 @@ class ReportAdmin(BureauScopedMixin, admin.ModelAdmin):
         "imported_by",
         "imported_at",
         "engine_version",
-        "text",
+        "text_shown",
+        "section_overview",
     )
     fieldsets = (
-        (None, {"fields": ("bureau", "title", "year", "published")}),
+        (None, {"fields": ("bureau", "title", "year", "published", "section_overview")}),
         (
             "来源",
             {
@@ -114,7 +94,7 @@ class ReportAdmin(BureauScopedMixin, admin.ModelAdmin):
                 )
             },
         ),
-        ("正文", {"classes": ("collapse",), "fields": ("text",)}),
+        ("正文", {"classes": ("collapse",), "fields": ("text_shown",)}),
     )
 
     def get_queryset(self, request):
@@ -130,66 +110,6 @@ class ReportAdmin(BureauScopedMixin, admin.ModelAdmin):
         # Reports enter through the import view, which reads the file and runs the engine.
         return False
 
-    def get_urls(self):
-        custom = [
-            path(
-                "import/",
-                self.admin_site.admin_view(self.import_view),
-                name="commitments_report_import",
-            )
-        ]
-        return custom + super().get_urls()
-
-    def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "can_import": self.has_import_permission(request)}
-        return super().changelist_view(request, extra_context=extra_context)
-
-    def has_import_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("commitments.add_report")
-
-    def import_view(self, request: HttpRequest) -> HttpResponse:
-        if not self.has_import_permission(request):
-            raise PermissionDenied
-        form = ReportImportForm(request.POST, request.FILES) if request.method == "POST" else ReportImportForm()
-        if form.is_bound and form.is_valid():
-            upload = form.cleaned_data["file"]
-            outcome = report_import_bytes(
-                data=upload.read(),
-                filename=upload.name,
-                bureau_name=form.cleaned_data["bureau"] or None,
-                year=form.cleaned_data["year"],
-                imported_by=request.user,
-            )
-            if outcome.status == ImportStatus.FAILED:
-                messages.error(request, f"导入失败：{outcome.source}：{outcome.reason}")
-            else:
-                report = outcome.report
-                if outcome.status == ImportStatus.IMPORTED:
-                    messages.success(
-                        request,
-                        f"已导入《{report.title}》（{report.bureau}）：{outcome.sections} 个部分，"
-                        f"{outcome.commitments} 条承诺",
-                    )
-                    for warning in report.warnings:
-                        messages.warning(request, warning)
-                else:
-                    messages.info(request, f"内容未变化：与已导入的《{report.title}》（{report.bureau}）相同")
-                if not user_may_see_bureau(user=request.user, bureau_id=report.bureau_id):
-                    # Imported all the same (nothing is lost); an administrator assigns the new bureau.
-                    messages.warning(
-                        request, f"该报告属于“{report.bureau}”，你尚未被分配此单位，请联系管理员分配后查看"
-                    )
-                    return redirect("admin:commitments_report_changelist")
-                return redirect("admin:commitments_report_change", report.pk)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": "导入工作报告",
-            "form": form,
-            "max_mb": settings.REPORT_MAX_BYTES // (1024 * 1024),
-        }
-        return TemplateResponse(request, "admin/commitments/report/import.html", context)
-
     @admin.display(description="节数", ordering="section_count")
     def section_count(self, obj: Report) -> int:
         return obj.section_count
@@ -197,6 +117,18 @@ class ReportAdmin(BureauScopedMixin, admin.ModelAdmin):
     @admin.display(description="承诺数", ordering="commitment_count")
     def commitment_count(self, obj: Report) -> int:
         return obj.commitment_count
+
+    @admin.display(description="部分")
+    def section_overview(self, obj: Report) -> str:
+        count = obj.sections.count()
+        url = reverse("admin:commitments_section_changelist") + f"?report__id__exact={obj.pk}"
+        listed = f"，下方列出前 {SectionInline.shown} 个" if count > SectionInline.shown else ""
+        return format_html('共 {} 个部分{}（<a href="{}">在部分列表中查看全部</a>）', count, listed, url)
+
+    @admin.display(description="正文")
+    def text_shown(self, obj: Report) -> str:
+        """The text up to a page's worth: a report of millions of characters must not become the page."""
+        return text_excerpt(obj.text)
 
     @admin.display(description="导入提示")
     def warning_list(self, obj: Report) -> str:
@@ -227,8 +159,12 @@ class CommitmentInline(admin.TabularInline):
     can_delete = False
     show_change_link = True
 
+    shown = 200
+
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(pk__in=commitments_for_user(request.user).values("pk"))
+        # The first commitments only: a section of a huge report can hold thousands.
+        visible = super().get_queryset(request).filter(pk__in=commitments_for_user(request.user).values("pk"))
+        return visible.filter(pk__in=list(visible.order_by("order").values_list("pk", flat=True)[: self.shown]))
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -256,4 +192,4 @@ class SectionAdmin(BureauScopedMixin, admin.ModelAdmin):
 
     @admin.display(description="原文")
     def section_text(self, obj: Section) -> str:
-        return format_html('<div style="white-space: pre-wrap; max-width: 60em">{}</div>', obj.text)
+        return text_excerpt(obj.text)

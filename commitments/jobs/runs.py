@@ -23,8 +23,8 @@ from commitments.engine import analyse
 from commitments.engine.types import MATCH_ENGINE_VERSION
 from commitments.models import Assessment, Bureau, Evidence, MatchingRun, Report, Section
 from commitments.queue import EnqueueFailed, report_refresh_send, run_send
+from commitments.services.extraction import report_reextract
 from commitments.services.matching import commitments_match, report_plan_years
-from commitments.services.reports import report_reextract
 from commitments.services.runs import ScopeBusy, holder_gone, matching_run_request
 
 logger = logging.getLogger(__name__)

@@ -37,11 +37,17 @@ def reports_with_counts() -> QuerySet[Report]:
 
 
 def sections_with_counts() -> QuerySet[Section]:
-    return Section.objects.select_related("report__bureau").annotate(commitment_count=Count("commitments"))
+    # A section's text is a slice of its report's: loaded on the section's own page, never for a list row.
+    return (
+        Section.objects.select_related("report__bureau")
+        .defer("report__text")
+        .annotate(commitment_count=_count_of(Commitment.objects.all(), "section"))
+    )
 
 
 def commitments_listed() -> QuerySet[Commitment]:
-    return Commitment.objects.select_related("section__report__bureau")
+    # The admin's list_select_related is ignored once a queryset selects related rows: name them all here.
+    return Commitment.objects.select_related("section__report__bureau", "assessment").defer("section__report__text")
 
 
 BULK_SKIP_DECIDED = "已由分析员判定"
@@ -117,6 +123,8 @@ def commitments_for_user(user) -> QuerySet[Commitment]:
 
 
 def assessments_for_user(user) -> QuerySet[Assessment]:
-    assessments = Assessment.objects.select_related("commitment__section__report__bureau")
+    assessments = Assessment.objects.select_related("commitment__section__report__bureau").defer(
+        "commitment__section__report__text"
+    )
     ids = bureau_ids_for_user(user)
     return assessments if ids is None else assessments.filter(commitment__section__report__bureau_id__in=ids)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +19,10 @@ from django.db import IntegrityError, models, transaction
 
 from commitments.engine import analyse as engine
 from commitments.engine.ingest.bureau import bureau_region, detect_bureau
-from commitments.models import Bureau, Commitment, Report, Section
+from commitments.models import Bureau, Commitment, Report
+from commitments.selectors.reports import NearDuplicate, report_near_duplicates
 from commitments.services.busy import BUSY_MESSAGE, database_busy
+from commitments.services.extraction import ENGINE_WARNING, extraction_save, reextraction_save
 from commitments.services.matching import commitments_match_for_report
 
 logger = logging.getLogger(__name__)
@@ -32,13 +35,23 @@ YEAR_MIN = 1949
 YEAR_MAX = 2100
 
 READ_WARNING = "读取："
-ENGINE_WARNING = "抽取："
 
 
 class ImportStatus(models.TextChoices):
     IMPORTED = "imported", "已导入"
     UNCHANGED = "unchanged", "未变化"
     FAILED = "failed", "失败"
+    NEAR_DUPLICATE = "near_duplicate", "几乎相同"
+    REPLACED = "replaced", "已替换"
+
+
+class NearDuplicates(models.TextChoices):
+    """What an import does with a text nearly the same as a report of its bureau (or from a file of the
+    same name): a second copy would count the bureau's commitments twice on the scorecards."""
+
+    ASK = "ask", "询问"  # write nothing; the outcome names the report and the similarity
+    REPLACE = "replace", "替换为新版本"  # the text becomes the new version of that report
+    KEEP = "keep", "保留两份"  # the analyst says they are different reports
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,8 @@ class ImportOutcome:
     reason: str = ""  # why it failed, or the warnings of an import, in Chinese
     sections: int = 0
     commitments: int = 0
+    existing: Report | None = None  # near_duplicate: the imported report this text may be a version of
+    similarity: float | None = None  # near_duplicate, replaced: how alike the two texts are (0–1)
 
     @property
     def status_label(self) -> str:
@@ -56,18 +71,13 @@ class ImportOutcome:
 
     @property
     def bureau_name(self) -> str:
-        return self.report.bureau.name if self.report else ""
+        report = self.report or self.existing
+        return report.bureau.name if report else ""
 
     @property
     def year(self) -> int | None:
-        return self.report.year if self.report else None
-
-
-@dataclass(frozen=True)
-class ReextractOutcome:
-    report: Report
-    sections: int
-    commitments: int
+        report = self.report or self.existing
+        return report.year if report else None
 
 
 class InvalidYear(ValueError):
@@ -93,8 +103,15 @@ def report_import(
     bureau_name: str | None = None,
     year: int | None = None,
     imported_by: AbstractBaseUser | None = None,
+    near_duplicates: str = NearDuplicates.ASK,
+    near_duplicate_of: int | None = None,
 ) -> ImportOutcome:
-    """Import one report file; bad input becomes a "failed" outcome, never an exception."""
+    """Import one report file; bad input becomes a "failed" outcome, never an exception.
+
+    `near_duplicates` says what to do with a near-copy of a report of the bureau (NearDuplicates);
+    with "replace", `near_duplicate_of` is the report the analyst was shown: only that one is replaced,
+    and should another be the near-copy now, the question comes back.
+    """
     from commitments.engine.ingest.readers import read_report
 
     path = Path(path)
@@ -103,10 +120,12 @@ def report_import(
         return ImportOutcome(status=ImportStatus.FAILED, source=path.name or str(path), reason=reason)
     return _import(
         source=path.name,
-        read=lambda: read_report(path, max_bytes=settings.REPORT_MAX_BYTES),
+        read=lambda: read_report(path, max_bytes=settings.REPORT_MAX_BYTES, limits=_read_limits()),
         bureau_name=bureau_name,
         year=year,
         imported_by=imported_by,
+        near_duplicates=near_duplicates,
+        near_duplicate_of=near_duplicate_of,
     )
 
 
@@ -117,66 +136,23 @@ def report_import_bytes(
     bureau_name: str | None = None,
     year: int | None = None,
     imported_by: AbstractBaseUser | None = None,
+    near_duplicates: str = NearDuplicates.ASK,
+    near_duplicate_of: int | None = None,
 ) -> ImportOutcome:
     """Import an uploaded report; the same rules as `report_import`."""
     from commitments.engine.ingest.readers import read_report_bytes
 
     return _import(
         source=Path(filename).name,
-        read=lambda: read_report_bytes(data, filename=filename, max_bytes=settings.REPORT_MAX_BYTES),
+        read=lambda: read_report_bytes(
+            data, filename=filename, max_bytes=settings.REPORT_MAX_BYTES, limits=_read_limits()
+        ),
         bureau_name=bureau_name,
         year=year,
         imported_by=imported_by,
+        near_duplicates=near_duplicates,
+        near_duplicate_of=near_duplicate_of,
     )
-
-
-def report_reextract(*, report: Report) -> ReextractOutcome:
-    """Replace a report's sections and commitments with what the current engine finds.
-
-    Used when the engine changes. Engine errors propagate (the caller, a job, retries); the old rows
-    stay until the new ones are ready. A commitment whose text is found again keeps its row, and so
-    its assessment and history; one that an analyst decided and that the engine no longer finds is
-    kept too, under the new plan section of its year, and the report says so.
-    """
-    result = engine.analyse_text(report.text, title=report.title, year=report.year, published=report.published)
-    with transaction.atomic():
-        report = Report.objects.select_for_update().get(pk=report.pk)
-        old_sections = list(report.sections.all())
-        old = {
-            (c.section.kind, c.section.year, c.text): c
-            for c in Commitment.objects.filter(section__report=report).select_related("section", "assessment")
-        }
-        sections, commitments, kept = _extraction_save(report, result, reuse=dict(old))
-        gone = [c for c in old.values() if c.pk not in kept]
-        orphans = [c for c in gone if getattr(getattr(c, "assessment", None), "source", "") == "analyst"]
-        Commitment.objects.filter(pk__in=[c.pk for c in gone if c not in orphans]).delete()
-        notes = _orphans_keep(report, orphans)
-        Section.objects.filter(pk__in=[s.pk for s in old_sections]).exclude(commitments__isnull=False).delete()
-        if report.year is None:
-            report.year = result.report_year
-        report.warnings = [w for w in report.warnings if not w.startswith(ENGINE_WARNING)] + [
-            ENGINE_WARNING + w for w in [*result.warnings, *notes]
-        ]
-        report.engine_version = engine.ENGINE_VERSION
-        report.save(update_fields=["year", "warnings", "engine_version"])
-    return ReextractOutcome(report=report, sections=sections, commitments=commitments)
-
-
-def _orphans_keep(report: Report, orphans: list[Commitment]) -> list[str]:
-    """Analyst-decided commitments the engine no longer finds: moved under a current section, never lost."""
-    notes = []
-    for commitment in orphans:
-        home = (
-            report.sections.filter(kind=commitment.section.kind, year=commitment.section.year)
-            .exclude(pk=commitment.section_id)
-            .order_by("order")
-            .first()
-        )
-        if home is not None:
-            commitment.section = home
-            commitment.save(update_fields=["section"])
-        notes.append(f"重新抽取后原文中未再识别出“{commitment.text[:30]}”，已保留分析员结论")
-    return notes
 
 
 def report_files_collect(paths: Iterable[str | Path]) -> list[Path]:
@@ -207,9 +183,12 @@ def _import(
     bureau_name: str | None,
     year: int | None,
     imported_by: AbstractBaseUser | None,
+    near_duplicates: str = NearDuplicates.ASK,
+    near_duplicate_of: int | None = None,
 ) -> ImportOutcome:
     from commitments.engine.ingest.readers import ReportReadError
 
+    choice = NearDuplicates(near_duplicates)  # ValueError: a caller's mistake, not the user's
     try:
         year = year_check(year)
     except InvalidYear as exc:
@@ -238,15 +217,34 @@ def _import(
     if existing:
         return _unchanged(source, existing)
 
+    name = bureau_name or detect_bureau(text, document.title or "")
+    target = None
+    if choice != NearDuplicates.KEEP:
+        # Before the engine runs: a question for the analyst costs no extraction.
+        candidates = report_near_duplicates(bureau_name=name or PLACEHOLDER_BUREAU, text=text, source=source)
+        if candidates:
+            shown = [c for c in candidates if c.report.pk == near_duplicate_of]
+            if choice == NearDuplicates.ASK or (near_duplicate_of is not None and not shown):
+                return _near_duplicate(source, candidates[0])
+            target = (shown or candidates)[0]
+
     try:
-        result = engine.analyse_text(text, title=document.title, year=year, published=document.published)
+        result = engine.analyse_text(
+            text,
+            title=document.title,
+            year=year if year is not None or target is None else target.report.year,
+            published=document.published,
+        )
     except Exception as exc:
         logger.exception("engine failed on %s", source)
         return ImportOutcome(
             status=ImportStatus.FAILED, source=source, reason=f"抽取引擎出错（{type(exc).__name__}），详情见日志"
         )
+    if target is not None:
+        return _replace(
+            target, source=source, document=document, sha256=sha256, year=year, result=result, imported_by=imported_by
+        )
 
-    name = bureau_name or detect_bureau(text, document.title or "")
     warnings = [READ_WARNING + w for w in document.warnings] + [ENGINE_WARNING + w for w in result.warnings]
     try:
         with transaction.atomic():
@@ -264,7 +262,7 @@ def _import(
                 imported_by=imported_by,
                 engine_version=engine.ENGINE_VERSION,
             )
-            sections, commitments, _ = _extraction_save(report, result)
+            sections, commitments, _ = extraction_save(report, result)
     except IntegrityError:
         # The same content arrived meanwhile (another import of the same file): not a failure.
         existing = _existing_report(sha256=sha256, bureau_name=name or PLACEHOLDER_BUREAU)
@@ -290,6 +288,99 @@ def _import(
         reason="；".join(notes),
         sections=sections,
         commitments=commitments,
+    )
+
+
+def _near_duplicate(source: str, candidate: NearDuplicate) -> ImportOutcome:
+    """Nothing written: the analyst says whether the text replaces that report or is another one."""
+    report = candidate.report
+    if candidate.similar:
+        reason = f"与已导入的报告 #{report.pk}《{report.title}》几乎相同（相似度 {percent(candidate.similarity)}%）"
+    else:
+        reason = (
+            f"与已导入的报告 #{report.pk}《{report.title}》文件名相同（{source}），"
+            f"内容有改动（相似度 {percent(candidate.similarity)}%），可能是它的新版本"
+        )
+    return ImportOutcome(
+        status=ImportStatus.NEAR_DUPLICATE,
+        source=source,
+        reason=reason,
+        existing=report,
+        similarity=candidate.similarity,
+    )
+
+
+def percent(similarity: float) -> int:
+    """Rounded down, so that a text above the threshold never reads as less and a changed one never as 100%."""
+    return math.floor(similarity * 100 + 1e-9)
+
+
+def _replace(
+    target: NearDuplicate,
+    *,
+    source: str,
+    document,
+    sha256: str,
+    year: int | None,
+    result: engine.Extraction,
+    imported_by: AbstractBaseUser | None,
+) -> ImportOutcome:
+    """The text becomes a new version of the report: the same row, so that no scorecard counts two versions.
+
+    The text, its metadata and the extraction change in one transaction, as a re-extraction does: a
+    commitment found again keeps its row and its assessment, an analyst's decision is never lost.
+    """
+    fields = ["title", "source", "source_format", "encoding", "published", "text", "sha256", "warnings"]
+    try:
+        with transaction.atomic():
+            report = Report.objects.select_for_update().select_related("bureau").get(pk=target.report.pk)
+            report.title = (document.title or Path(source).stem)[:500]
+            report.source = source[:500]
+            report.source_format = (document.format or "")[:10]
+            report.encoding = (document.encoding or "")[:20]
+            report.published = document.published
+            report.text = document.text
+            report.sha256 = sha256
+            report.warnings = [READ_WARNING + w for w in document.warnings]
+            if year is not None:
+                report.year = year
+                fields.append("year")
+            if imported_by is not None:
+                report.imported_by = imported_by
+                fields.append("imported_by")
+            report.save(update_fields=fields)
+            sections, commitments = reextraction_save(report, result)
+    except Report.DoesNotExist:
+        return ImportOutcome(
+            status=ImportStatus.FAILED, source=source, reason="要替换的报告已被删除，未写入任何内容，请重新导入"
+        )
+    except IntegrityError:
+        # The same content arrived meanwhile under this bureau: not a failure.
+        existing = Report.objects.filter(bureau_id=target.report.bureau_id, sha256=sha256).first()
+        if existing:
+            return _unchanged(source, existing)
+        logger.exception("replacing report %s by %s failed", target.report.pk, source)
+        return ImportOutcome(status=ImportStatus.FAILED, source=source, reason="写入数据库失败，详情见日志")
+    except Exception as exc:
+        if database_busy(exc):
+            logger.warning("replacing report %s by %s failed, database busy: %s", target.report.pk, source, exc)
+            return ImportOutcome(status=ImportStatus.FAILED, source=source, reason=f"{BUSY_MESSAGE}（未写入任何内容）")
+        logger.exception("replacing report %s by %s failed", target.report.pk, source)
+        return ImportOutcome(
+            status=ImportStatus.FAILED, source=source, reason=f"写入数据库失败（{type(exc).__name__}），详情见日志"
+        )
+    notes = [f"已用新版本替换报告 #{report.pk}（相似度 {percent(target.similarity)}%）"]
+    notes += [w.split("：", 1)[1] for w in report.warnings]
+    if _match_after_import(report) is None:
+        notes.append("承诺匹配出错，详情见日志；替换不受影响，可稍后用 rematch 重新匹配")
+    return ImportOutcome(
+        status=ImportStatus.REPLACED,
+        source=source,
+        report=report,
+        reason="；".join(notes),
+        sections=sections,
+        commitments=commitments,
+        similarity=target.similarity,
     )
 
 
@@ -326,49 +417,19 @@ def _bureau_for(name: str | None) -> Bureau:
     return bureau
 
 
-def _extraction_save(
-    report: Report, result: engine.Extraction, *, reuse: dict | None = None
-) -> tuple[int, int, set[int]]:
-    """Write sections and commitments; `reuse` maps (kind, year, text) to rows to update in place."""
-    reuse = reuse or {}
-    sections = [
-        Section.objects.create(
-            report=report,
-            order=index,
-            kind=span.kind,
-            year=span.year,
-            period=(span.period or "")[:20],
-            heading=(span.heading or "")[:300],
-            start=span.start,
-            end=span.end,
-        )
-        for index, span in enumerate(result.sections)
-    ]
-    fresh, updated = [], []
-    for order, span in enumerate(result.commitments):
-        section = sections[span.section_index]
-        row = reuse.pop((section.kind, section.year, span.text), None) or Commitment()
-        row.section = section
-        row.order = order
-        row.text = span.text
-        row.topic = span.topic[:300]
-        row.topic_path = list(span.topic_path)
-        row.start, row.end = span.start, span.end
-        row.documents = list(span.documents)
-        row.targets = [target.as_dict() for target in span.targets]
-        row.actions = list(span.actions)
-        row.deadline = (span.deadline or "")[:100]
-        row.vague = span.vague
-        row.engine_version = engine.ENGINE_VERSION
-        (updated if row.pk else fresh).append(row)
-    Commitment.objects.bulk_create(fresh)
-    fields = ["section", "order", "text", "topic", "topic_path", "start", "end", "documents", "targets"]
-    fields += ["actions", "deadline", "vague", "engine_version"]
-    Commitment.objects.bulk_update(updated, fields, batch_size=500)
-    # bulk_create and bulk_update send no signals: the scorecards learn of these rows here.
-    Bureau.objects.filter(pk=report.bureau_id).scorecards_mark_stale()
-    return len(sections), len(fresh) + len(updated), {row.pk for row in updated}
-
-
 def _visible(path: Path) -> bool:
     return not any(part.startswith(".") for part in path.parts)
+
+
+def _read_limits():
+    """The readers' input limits as the settings give them (the engine knows nothing of Django)."""
+    from commitments.engine.ingest.readers import ReadLimits
+
+    return ReadLimits(
+        max_chars=settings.REPORT_MAX_CHARS,
+        html_max_depth=settings.REPORT_HTML_MAX_DEPTH,
+        html_max_nodes=settings.REPORT_HTML_MAX_NODES,
+        zip_max_member_bytes=settings.REPORT_ZIP_MAX_MEMBER_BYTES,
+        zip_max_ratio=settings.REPORT_ZIP_MAX_RATIO,
+        zip_max_total_bytes=settings.REPORT_ZIP_MAX_TOTAL_BYTES,
+    )

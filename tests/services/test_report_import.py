@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from commitments.engine import analyse
 from commitments.models import Bureau, BureauAssignment, Commitment, Report, Section
 from commitments.services.demo import demo_setup, demo_user_ensure
-from commitments.services.reports import PLACEHOLDER_BUREAU, report_files_collect, report_import, report_reextract
+from commitments.services.extraction import report_reextract
+from commitments.services.reports import PLACEHOLDER_BUREAU, report_files_collect, report_import
 
 pytestmark = pytest.mark.django_db
 

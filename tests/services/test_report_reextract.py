@@ -4,7 +4,8 @@ import pytest
 
 from commitments.engine import analyse
 from commitments.models import Assessment, Commitment
-from commitments.services.reports import report_import, report_reextract
+from commitments.services.extraction import report_reextract
+from commitments.services.reports import report_import
 
 pytestmark = pytest.mark.django_db
 

@@ -115,3 +115,30 @@ def test_a_live_holder_on_this_host_is_left_alone(zhongshan_pair, staff_client):
 
     live.refresh_from_db()
     assert live.state == MatchingRun.State.RUNNING and unmatched(plan) > 0
+
+
+def test_re_uploading_a_report_a_killed_import_left_unmatched_offers_to_match_it(zhongshan_pair, staff_client, seed):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    plan, _ = zhongshan_pair
+    interrupted(plan, pid=killed_process_id())
+    MatchingRun.objects.filter(state=MatchingRun.State.DONE).delete()  # the killed import never finished one
+
+    upload = SimpleUploadedFile(seed("001").name, seed("001").read_bytes())
+    response = staff_client.post(reverse("admin:commitments_report_import"), {"file": upload}, follow=True)
+    page = response.content.decode()
+    assert "内容未变化" in page and "尚未完成匹配" in page and "立即匹配" in page
+
+    staff_client.post(reverse("admin:commitments_report_match", args=[plan.pk]))
+    assert unmatched(plan) == 0
+
+
+def test_re_uploading_a_matched_report_offers_nothing(zhongshan_pair, staff_client, seed):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    upload = SimpleUploadedFile(seed("001").name, seed("001").read_bytes())
+    response = staff_client.post(reverse("admin:commitments_report_import"), {"file": upload}, follow=True)
+    page = response.content.decode()
+    assert "内容未变化" in page and "尚未完成匹配" not in page

@@ -9,7 +9,20 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from commitments.services.reports import ImportStatus, InvalidYear, report_files_collect, report_import, year_check
+from commitments.services.reports import (
+    ImportStatus,
+    InvalidYear,
+    NearDuplicates,
+    report_files_collect,
+    report_import,
+    year_check,
+)
+
+# Shown in every run's summary; the others only when they happened.
+ALWAYS_COUNTED = (ImportStatus.IMPORTED, ImportStatus.UNCHANGED, ImportStatus.FAILED)
+NEAR_DUPLICATE_HINT = (
+    "未导入；如是新版本，用 --near-duplicates replace 替换原报告，如是另一份报告，用 --near-duplicates keep"
+)
 
 
 class Command(BaseCommand):
@@ -19,8 +32,15 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="+", metavar="FILE_OR_DIR", help="报告文件或文件夹（递归查找）")
         parser.add_argument("--bureau", help="发布单位全称；不填则从正文识别")
         parser.add_argument("--year", help="报告年份；不填则从正文识别")
+        parser.add_argument(
+            "--near-duplicates",
+            choices=list(NearDuplicates.values),
+            default=NearDuplicates.ASK,
+            help="与同一单位已导入的报告几乎相同（或文件名相同）时：ask 不导入并在结果中列出（默认），"
+            "replace 替换为新版本（保留分析员结论），keep 另存为一份报告",
+        )
 
-    def handle(self, *args, paths, bureau=None, year=None, **options):
+    def handle(self, *args, paths, bureau=None, year=None, near_duplicates=NearDuplicates.ASK, **options):
         try:
             year = year_check(year)
         except InvalidYear as exc:
@@ -43,7 +63,9 @@ class Command(BaseCommand):
             task = progress.add_task("导入中", total=len(files))
             for path in files:
                 progress.update(task, description=f"导入 {path.name}")
-                outcomes.append(report_import(path=path, bureau_name=bureau, year=year))
+                outcomes.append(
+                    report_import(path=path, bureau_name=bureau, year=year, near_duplicates=near_duplicates)
+                )
                 progress.advance(task)
 
         console.print(_summary_table(outcomes))
@@ -51,7 +73,11 @@ class Command(BaseCommand):
         added = sum(o.commitments for o in outcomes if o.status == ImportStatus.IMPORTED)
         console.print(
             f"共 {len(outcomes)} 个文件："
-            + "，".join(f"{status.label} {counts[status]}" for status in ImportStatus)
+            + "，".join(
+                f"{status.label} {counts[status]}"
+                for status in ImportStatus
+                if status in ALWAYS_COUNTED or counts[status]
+            )
             + f"；新增承诺 {added} 条"
         )
         if counts[ImportStatus.FAILED] == len(outcomes):
@@ -70,17 +96,27 @@ def _summary_table(outcomes) -> Table:
         ("说明", "left"),
     ]:
         table.add_column(name, justify=justify, overflow="fold", no_wrap=name in {"状态", "年份"})
-    styles = {"imported": "green", "unchanged": "cyan", "failed": "red"}
+    styles = {
+        "imported": "green",
+        "unchanged": "cyan",
+        "failed": "red",
+        "near_duplicate": "yellow",
+        "replaced": "green",
+    }
     for outcome in outcomes:
         ok = outcome.status != "failed"
+        counted = outcome.status not in {"failed", "near_duplicate"}
+        reason = outcome.reason
+        if outcome.status == ImportStatus.NEAR_DUPLICATE:
+            reason = f"{reason}；{NEAR_DUPLICATE_HINT}"
         table.add_row(
             outcome.source,
             f"[{styles[outcome.status]}]{outcome.status_label}[/]",
             outcome.bureau_name,
             str(outcome.year or "未知") if ok else "",
-            str(outcome.sections) if ok else "",
-            str(outcome.commitments) if ok else "",
-            outcome.reason,
+            str(outcome.sections) if counted else "",
+            str(outcome.commitments) if counted else "",
+            reason,
         )
     return table
 

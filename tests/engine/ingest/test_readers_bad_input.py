@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import random
 import time
+import tracemalloc
 import zipfile
 
 import pytest
@@ -15,15 +16,17 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
 from commitments.engine.ingest import readers
-from commitments.engine.ingest.readers import ReportReadError, read_report, read_report_bytes
+from commitments.engine.ingest.readers import ReadLimits, ReportReadError, read_report, read_report_bytes
 from commitments.engine.ingest.readers.registry import READERS
 from tests.helpers import (
     DEVSET,
     SEEDS,
     ZHONGSHAN_PLAN,
     ZHONGSHAN_SEED,
+    docx_with_part,
     paragraphs_of,
     pdf_bytes,
+    rtf_bytes,
     write_docx,
 )
 
@@ -173,7 +176,8 @@ def test_it_reads_a_5mb_gb18030_report_well_under_two_seconds(tmp_path):
     path.write_bytes(b"\r\n".join([report] * (5 * 1024 * 1024 // len(report) + 1)))
 
     started = time.perf_counter()
-    result = read_report(path)
+    # 5 MB of GBK is 2.7 million characters, above the default limit: the decoding speed is measured.
+    result = read_report(path, limits=ReadLimits(max_chars=3_000_000))
     elapsed = time.perf_counter() - started
 
     assert elapsed < 2.0
@@ -347,7 +351,7 @@ def test_it_rejects_a_directory(tmp_path):
 def test_it_turns_an_unexpected_reader_crash_into_a_read_error(monkeypatch):
     text_reader = next(reader for reader in READERS if reader.format == "txt")
 
-    def crash(data, *, filename):
+    def crash(data, *, filename, limits):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(text_reader, "read", crash)
@@ -363,3 +367,205 @@ def test_the_package_exports_the_documented_api():
     assert {"read_report", "read_report_bytes", "ReadResult", "ReportReadError", "SUPPORTED_EXTENSIONS"} <= set(
         readers.__all__
     )
+
+
+# -- Input limits (ReadLimits) ---------------------------------------------------------------
+
+
+def read_bytes_error(data: bytes, filename: str, **options) -> ReportReadError:
+    with pytest.raises(ReportReadError) as caught:
+        read_report_bytes(data, filename=filename, **options)
+    return caught.value
+
+
+def test_a_report_above_the_character_limit_is_refused_with_the_limit_named():
+    seed = ZHONGSHAN_SEED.read_text(encoding="utf-8")
+    text = "\n".join([seed] * (2_000_000 // len(seed) + 1))
+
+    started = time.perf_counter()
+    error = read_bytes_error(text.encode("utf-8"), "计划.txt")
+
+    assert time.perf_counter() - started < 2.0
+    assert error.reason.startswith(f"报告文字太多：有 {len(text):,} 字，超过了每份报告 2,000,000 字的上限")
+    assert "拆成几个文件" in error.reason
+
+
+def test_the_character_limit_is_the_callers_to_set():
+    error = read_bytes_error(ZHONGSHAN_PLAN.read_bytes(), "计划.txt", limits=ReadLimits(max_chars=1000))
+
+    assert "超过了每份报告 1,000 字的上限" in error.reason
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<div>" * 100_000 + "一是落实养老服务政策。" + "</div>" * 100_000,
+        "<font>" * 50_000 + "一是落实养老服务政策。",  # never closed
+    ],
+    ids=["100000-nested-divs", "50000-unclosed-tags"],
+)
+def test_a_page_nested_deeper_than_the_limit_is_refused_at_once(body):
+    data = f"<html><body>{body}</body></html>".encode()
+
+    started = time.perf_counter()
+    error = read_bytes_error(data, "page.html")
+
+    assert time.perf_counter() - started < 1.0
+    assert error.reason.startswith("网页的标签嵌套超过了 500 层的上限")
+    assert "另存为 PDF" in error.reason
+
+
+def test_a_page_with_more_elements_than_the_limit_is_refused():
+    data = ("<html><body>" + "<p>新建社区养老服务站30个。</p>" * 2000 + "</body></html>").encode()
+
+    error = read_bytes_error(data, "page.html", limits=ReadLimits(html_max_nodes=1000))
+
+    assert error.reason.startswith("网页的标签超过了 1,000 个的上限")
+
+
+def test_a_deep_page_within_the_limit_is_read_in_time_linear_in_its_depth():
+    # Nested <div class="title">s: every one is furniture-checked and a heading candidate, the two
+    # walks that used to look at each element's whole subtree (4,000 levels: 13 s).
+    depth = 4000
+    body = '<div class="title">' * depth + "一是落实养老服务政策，新建社区养老服务站30个。" + "</div>" * depth
+    data = f"<html><head><title>计划</title></head><body>{body}</body></html>".encode()
+
+    started = time.perf_counter()
+    result = read_report_bytes(data, filename="page.html", limits=ReadLimits(html_max_depth=depth + 10))
+
+    assert time.perf_counter() - started < 2.0
+    assert result.text == "一是落实养老服务政策，新建社区养老服务站30个。"
+
+
+@pytest.mark.parametrize(
+    ("size", "reason"),
+    [
+        (
+            60 * 1024 * 1024,
+            "Word (.docx) 文件中的部件 word/document.xml 解压后有 60.0 MB，超过了每个部件 50.0 MB 的上限",
+        ),
+        (8 * 1024 * 1024, "Word (.docx) 文件中的部件 word/document.xml 的压缩比为"),
+    ],
+    ids=["too-large", "too-compressed"],
+)
+def test_a_docx_zip_bomb_is_refused_from_its_directory_before_anything_is_inflated(tmp_path, size, reason):
+    source = write_docx(tmp_path / "plan.docx", paragraphs_of(ZHONGSHAN_PLAN)[:3])
+    data = docx_with_part(source, "word/document.xml", b" " * size)
+
+    tracemalloc.start()
+    try:
+        error = read_bytes_error(data, "plan.docx")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert error.reason.startswith(reason)
+    assert "另存为 .docx" in error.reason
+    assert peak < 5 * 1024 * 1024
+
+
+def test_a_docx_whose_directory_understates_a_part_is_refused_without_inflating_it(tmp_path):
+    source = write_docx(tmp_path / "plan.docx", paragraphs_of(ZHONGSHAN_PLAN)[:3])
+    data = docx_with_part(source, "word/document.xml", b" " * (30 * 1024 * 1024), declared_size=4096)
+
+    tracemalloc.start()
+    try:
+        error = read_bytes_error(data, "plan.docx")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert error.reason.startswith("Word (.docx) 文件中的部件 word/document.xml 已损坏，或与压缩包目录记录的大小不符")
+    assert peak < 5 * 1024 * 1024
+
+
+@pytest.mark.parametrize("filename", ["report.html", "report.htm", "report.shtml"])
+def test_random_bytes_named_as_a_web_page_are_refused_as_binary(filename):
+    error = read_bytes_error(random.Random(7).randbytes(50_000), filename)
+
+    assert error.reason == BINARY
+
+
+@pytest.mark.parametrize("filename", ["报告.doc", "报告.txt", "报告.rtf", "报告"])
+def test_an_rtf_file_is_refused_by_its_format_whatever_its_name(filename):
+    data = rtf_bytes(paragraphs_of(ZHONGSHAN_PLAN)[:5])
+
+    error = read_bytes_error(data, filename)
+
+    assert error.reason.startswith("这是 RTF 格式的文件")
+    assert "另存为 .docx 后导入" in error.reason
+    assert error.filename == filename
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize(
+    "path", [ZHONGSHAN_PLAN, DEVSET / "sampled" / "statecouncil_2013_plan.txt"], ids=["zhongshan", "statecouncil"]
+)
+def test_it_reads_utf16_without_a_bom(path, codec):
+    # statecouncil_2013 has almost as many NULs at the low byte's parity (一 is U+4E00) as at the high.
+    expected = read_report(path)
+
+    result = read_report_bytes(path.read_text(encoding="utf-8").encode(codec), filename="计划.txt")
+
+    assert (result.text, result.encoding) == (expected.text, "utf-16")
+
+
+ENTITY_PARAGRAPHS = ["一是落实&xxe;政策。二是完善社会救助体系。", "新建社区养老服务站30个。"]
+EXPECTED_TEXT = "一是落实政策。二是完善社会救助体系。\n新建社区养老服务站30个。"
+XXE = '<!DOCTYPE {root} [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+
+
+def laughs(levels: int) -> str:
+    """A DOCTYPE declaring &lol{levels}; as 10 ** levels "lol"s: billion laughs at 9 levels."""
+    declarations = "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, levels + 1))
+    return '<!DOCTYPE {root} [<!ENTITY lol0 "lol">' + declarations + "]>"
+
+
+def entity_docx(tmp_path, doctype: str, entity: str = "&xxe;") -> bytes:
+    source = write_docx(tmp_path / "plan.docx", [p.replace("&xxe;", "XXE") for p in ENTITY_PARAGRAPHS])
+    with zipfile.ZipFile(source) as archive:
+        document = archive.read("word/document.xml").decode()
+    head, _, rest = document.partition("?>")
+    document = head + "?>" + doctype.format(root="w:document") + rest.replace("XXE", entity)
+    return docx_with_part(source, "word/document.xml", document.encode())
+
+
+@pytest.mark.parametrize(("doctype", "entity"), [(XXE, "&xxe;"), (laughs(3), "&lol3;")], ids=["xxe", "laughs"])
+def test_a_docx_entity_is_dropped_without_the_text_around_it_and_never_expanded(tmp_path, doctype, entity):
+    data = entity_docx(tmp_path, doctype, entity)
+
+    result = read_report_bytes(data, filename="plan.docx")
+
+    assert result.text == EXPECTED_TEXT
+
+
+def test_a_billion_laughs_docx_is_refused_at_once(tmp_path):
+    data = entity_docx(tmp_path, laughs(9), "&lol9;")
+
+    started = time.perf_counter()
+    error = read_bytes_error(data, "plan.docx")
+
+    assert time.perf_counter() - started < 2.0
+    assert error.reason == "Word (.docx) 文件已损坏，无法解析：内部 XML 格式错误"  # libxml2 stops the amplification
+
+
+@pytest.mark.parametrize(
+    ("doctype", "entity"),
+    [("", "&xxe;"), ("<!DOCTYPE html>", "&xxe;"), (XXE, "&xxe;"), (laughs(9), "&lol9;")],
+    ids=["none", "html5", "xxe", "billion-laughs"],
+)
+def test_a_web_page_entity_is_dropped_without_the_text_around_it_and_never_expanded(doctype, entity):
+    paragraphs = "".join(f"<p>{p.replace('&xxe;', entity)}</p>" for p in ENTITY_PARAGRAPHS)
+    page = doctype.format(root="html") + f"<html><body><div>{paragraphs}</div></body></html>"
+
+    started = time.perf_counter()
+    result = read_report_bytes(page.encode(), filename="page.html")
+
+    assert time.perf_counter() - started < 2.0
+    assert result.text == EXPECTED_TEXT
+
+
+def test_known_html_entities_still_read_as_their_characters():
+    page = "<html><body><p>一是落实&ldquo;放管服&rdquo;改革&amp;政策&nbsp;措施。</p></body></html>"
+
+    assert read_report_bytes(page.encode(), filename="page.html").text == "一是落实“放管服”改革&政策 措施。"

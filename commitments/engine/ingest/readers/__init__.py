@@ -11,12 +11,14 @@ import dataclasses
 import logging
 from pathlib import Path
 
-from commitments.engine.ingest.readers.base import ReadResult, ReportReadError
+from commitments.engine.ingest.readers.base import DEFAULT_LIMITS, ReadLimits, ReadResult, ReportReadError
 from commitments.engine.ingest.readers.registry import FORMAT_NAMES, SUPPORTED_EXTENSIONS, reader_for
 
 __all__ = [
     "SUPPORTED_EXTENSIONS",
     "DEFAULT_MAX_BYTES",
+    "DEFAULT_LIMITS",
+    "ReadLimits",
     "ReadResult",
     "ReportReadError",
     "read_report",
@@ -50,8 +52,13 @@ def _check_size(size: int, max_bytes: int) -> None:
         raise ReportReadError(TOO_LARGE.format(size=size_text, limit=limit_text))
 
 
-def read_report(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ReadResult:
-    """Read one report file; the reader is chosen by extension, or by content when that is unclear."""
+def read_report(
+    path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES, limits: ReadLimits = DEFAULT_LIMITS
+) -> ReadResult:
+    """Read one report file; the reader is chosen by extension, or by content when that is unclear.
+
+    `limits` bound what the file may hold once unpacked (characters, a page's nesting, a .docx's
+    parts); beyond one the file is refused with a reason rather than read for minutes."""
     path = Path(path)
     try:
         if path.is_dir():
@@ -72,16 +79,18 @@ def read_report(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Read
     except OSError as error:
         detail = error.strerror or type(error).__name__
         raise ReportReadError(UNREADABLE.format(path=path, detail=detail), filename=path.name) from error
-    return read_report_bytes(data, filename=path.name, max_bytes=max_bytes)
+    return read_report_bytes(data, filename=path.name, max_bytes=max_bytes, limits=limits)
 
 
-def read_report_bytes(data: bytes, *, filename: str, max_bytes: int = DEFAULT_MAX_BYTES) -> ReadResult:
+def read_report_bytes(
+    data: bytes, *, filename: str, max_bytes: int = DEFAULT_MAX_BYTES, limits: ReadLimits = DEFAULT_LIMITS
+) -> ReadResult:
     """Read an uploaded report; `filename` only chooses the reader and names the file in errors."""
     reader = None
     try:
         _check_size(len(data), max_bytes)
         reader, warnings = reader_for(data, filename=filename)
-        result = reader.read(data, filename=filename)
+        result = reader.read(data, filename=filename, limits=limits)
     except ReportReadError as error:
         error.filename = filename
         raise

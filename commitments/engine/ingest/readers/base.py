@@ -43,6 +43,22 @@ class ReadResult:
     warnings: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class ReadLimits:
+    """How much one report may hold once it is unpacked. Each bound keeps a hostile or broken file
+    from costing minutes or gigabytes before it is refused; real reports stay far below them."""
+
+    max_chars: int = 2_000_000  # characters of text after decoding (a long report has 100,000)
+    html_max_depth: int = 500  # nesting levels of a web page (government pages have about 30)
+    html_max_nodes: int = 100_000  # elements of a web page (a 2.6 MB page has 20,000; 100,000 read in ~7 s)
+    zip_max_member_bytes: int = 50 * 1024 * 1024  # uncompressed size of one part of a .docx
+    zip_max_ratio: int = 100  # uncompressed / compressed size of one large part of a .docx
+    zip_max_total_bytes: int = 100 * 1024 * 1024  # uncompressed size of all parts of a .docx
+
+
+DEFAULT_LIMITS = ReadLimits()
+
+
 class ReportReadError(Exception):
     """A report that cannot be read; `reason` is shown to the user as is, so it is Chinese and plain."""
 
@@ -53,6 +69,17 @@ class ReportReadError(Exception):
 
     def __str__(self) -> str:
         return self.reason
+
+
+TOO_MANY_CHARS = (
+    "报告文字太多：有 {count:,} 字，超过了每份报告 {limit:,} 字的上限：请只导入报告正文，或把它拆成几个文件分别导入"
+)
+
+
+def check_chars(text: str, limits: ReadLimits) -> None:
+    """Refuse text beyond the character limit, before sectioning and extraction spend minutes on it."""
+    if len(text) > limits.max_chars:
+        raise ReportReadError(TOO_MANY_CHARS.format(count=len(text), limit=limits.max_chars))
 
 
 # Line separators other than \n become \n, so that "one line" means the same in every format.
@@ -79,12 +106,14 @@ def build_result(
     published: datetime.date | None = None,
     warnings: tuple[str, ...] | list[str] = (),
     empty_reason: str,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> ReadResult:
     """Finish a reader's raw text the same way for every format.
 
     Traditional text is converted here rather than in each reader, so that a .docx or a web page
     in traditional characters gets the same treatment as a .txt file.
     """
+    check_chars(text, limits)
     text = normalize_text(text)
     if not text.strip():
         raise ReportReadError(empty_reason)

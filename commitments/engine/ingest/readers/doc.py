@@ -15,7 +15,7 @@ import struct
 
 import olefile
 
-from commitments.engine.ingest.readers.base import ReadResult, ReportReadError, build_result
+from commitments.engine.ingest.readers.base import DEFAULT_LIMITS, ReadLimits, ReadResult, ReportReadError, build_result
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 EMPTY = "Word 文档中没有文字内容"
@@ -57,7 +57,7 @@ class DocReader:
     def sniff(self, data: bytes) -> bool:
         return data.startswith(OLE_MAGIC)
 
-    def read(self, data: bytes, *, filename: str) -> ReadResult:
+    def read(self, data: bytes, *, filename: str, limits: ReadLimits = DEFAULT_LIMITS) -> ReadResult:
         if not data.startswith(OLE_MAGIC):
             raise ReportReadError(NOT_OLE)
         try:
@@ -73,7 +73,7 @@ class DocReader:
             # olefile reports a damaged container as OSError/ValueError; a damaged FIB or piece
             # table as struct/index errors.
             raise ReportReadError(BROKEN.format(detail=f"{type(error).__name__}: {str(error)[:100]}")) from error
-        return build_result(_clean(text), format=self.format, title=title, empty_reason=EMPTY)
+        return build_result(_clean(text), format=self.format, title=title, empty_reason=EMPTY, limits=limits)
 
 
 def _u16(data: bytes, offset: int) -> int:

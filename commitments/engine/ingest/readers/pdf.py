@@ -12,7 +12,7 @@ import re
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, PyPdfError
 
-from commitments.engine.ingest.readers.base import ReadResult, ReportReadError, build_result
+from commitments.engine.ingest.readers.base import DEFAULT_LIMITS, ReadLimits, ReadResult, ReportReadError, build_result
 from commitments.engine.ingest.readers.furniture import strip_furniture
 
 NO_TEXT_LAYER = "PDF 没有文本层（可能是扫描件），请先做 OCR"
@@ -124,7 +124,7 @@ class PdfReportReader:
     def sniff(self, data: bytes) -> bool:
         return b"%PDF-" in data[:1024]
 
-    def read(self, data: bytes, *, filename: str) -> ReadResult:
+    def read(self, data: bytes, *, filename: str, limits: ReadLimits = DEFAULT_LIMITS) -> ReadResult:
         reader = _open(data)
         try:
             pages = list(reader.pages)
@@ -164,5 +164,10 @@ class PdfReportReader:
         if furniture.repeated:
             warnings.append(RUNNING_LINES.format(lines="、".join(f"“{line}”" for line in furniture.repeated[:3])))
         return build_result(
-            text, format=self.format, title=_title(reader), warnings=warnings, empty_reason=NO_TEXT_LAYER
+            text,
+            format=self.format,
+            title=_title(reader),
+            warnings=warnings,
+            empty_reason=NO_TEXT_LAYER,
+            limits=limits,
         )

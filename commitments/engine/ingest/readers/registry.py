@@ -10,11 +10,12 @@ from __future__ import annotations
 from pathlib import PurePath
 from typing import Protocol
 
-from commitments.engine.ingest.readers.base import ReadResult
+from commitments.engine.ingest.readers.base import ReadLimits, ReadResult
 from commitments.engine.ingest.readers.doc import DocReader
 from commitments.engine.ingest.readers.docx import DocxReader
 from commitments.engine.ingest.readers.html import HtmlReader
 from commitments.engine.ingest.readers.pdf import PdfReportReader
+from commitments.engine.ingest.readers.sniffing import refuse_rtf
 from commitments.engine.ingest.readers.text import TextReader
 
 MISNAMED = "文件扩展名是 {extension}，但内容是 {format} 格式，已按 {format} 读取"
@@ -34,7 +35,7 @@ class Reader(Protocol):
     def sniff(self, data: bytes) -> bool:
         """True when the bytes are clearly this reader's format."""
 
-    def read(self, data: bytes, *, filename: str) -> ReadResult: ...
+    def read(self, data: bytes, *, filename: str, limits: ReadLimits) -> ReadResult: ...
 
 
 # Sniffing order: formats with a signature first, plain text (which takes anything) last.
@@ -55,6 +56,7 @@ def _by_content(data: bytes) -> Reader:
 
 def reader_for(data: bytes, *, filename: str) -> tuple[Reader, tuple[str, ...]]:
     """The reader for these bytes, and a warning when the file's name says otherwise."""
+    refuse_rtf(data, filename=filename)  # whatever its name: no reader here reads RTF
     extension = PurePath(filename).suffix.lower()
     named = _by_extension(extension)
     sniffed = _by_content(data)

@@ -18,6 +18,9 @@ CLOSING = "。；;！!？?，,、 \t\n\u3000\xa0\r"
 HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 LEAD_LEVEL = 5
 PARAGRAPH_LEAD_MAX = 18
+# No commitment is longer: a longer clause is a run of text without sentence ends (a report pasted
+# on one line without punctuation), which no review could be matched against.
+MAX_COMMITMENT_CHARS = 1_000
 ADDRESS_RE = re.compile(r"^(各位代表|同志们|各位领导|谢谢大家|女士们|先生们)[！!，,：:。]?$")
 # Column labels of a task table (重点工作任务分工表): its header row is no commitment, its rows are.
 TABLE_LABEL_RE = re.compile(
@@ -129,6 +132,8 @@ class CommitmentDetector:
             if row_number:  # a task table's row: its 序号 cell is not part of the task
                 body_start = row_number.end()
             body = text[body_start:end]
+            if len(body) > MAX_COMMITMENT_CHARS:
+                continue
             if len(HAN_RE.findall(body)) < self.min_han or ADDRESS_RE.match(text[start:end]):
                 continue
             if "\t" in body and is_table_header(body):
