@@ -17,7 +17,8 @@ import numpy as np
 
 from commitments.engine.ingest.wrapping import unwrap
 from commitments.engine.matching import embedding
-from commitments.engine.matching.status import last_cue, measure_key, propose_status
+from commitments.engine.matching.figures import measure_key
+from commitments.engine.matching.status import last_cue, propose_status
 from commitments.engine.matching.terms import (
     Rarity,
     abbreviation_expansions,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from commitments.engine.matching.figures import compare_target
 from commitments.engine.matching.status import (
     NO_EVIDENCE_BELOW,
     VAGUE_EVIDENCE_BELOW,
-    compare_target,
     last_cue,
     propose_status,
 )

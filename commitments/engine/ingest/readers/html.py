@@ -11,35 +11,27 @@ read limits allow, and every walk over the tree is linear, however deep it nests
 
 from __future__ import annotations
 
-import datetime
 import re
-from html.entities import html5 as _HTML5_ENTITIES
 
 from bs4 import (
     BeautifulSoup,
-    CData,
     Comment,
     Declaration,
     Doctype,
-    NavigableString,
     PageElement,
     ProcessingInstruction,
     Tag,
 )
-from lxml import etree
 
-from commitments.engine.ingest.readers.base import DEFAULT_LIMITS, ReadLimits, ReadResult, ReportReadError, build_result
-from commitments.engine.ingest.readers.encoding import Decoded, bom_encoding, decode_bytes, decode_declared
-from commitments.engine.ingest.readers.metadata import find_labelled_date, parse_date, strip_site_suffix
+from commitments.engine.ingest.readers.base import DEFAULT_LIMITS, ReadLimits, ReadResult, build_result
+from commitments.engine.ingest.readers.html_guard import MARKUP, check_tree, decode_page, without_xml_entities
+from commitments.engine.ingest.readers.html_metadata import page_date, page_title, pagination
+from commitments.engine.ingest.readers.metadata import find_labelled_date
 from commitments.engine.ingest.readers.sniffing import refuse_binary, refuse_undecodable
 
 EMPTY = "网页中没有找到正文文字"
 PAGED = "网页正文分 {total} 页显示，这里只读到第 {current} 页：请把各页都导入，或导入完整的附件（PDF/Word）"
 PAGED_UNKNOWN = "网页正文分页显示（有“下一页”），这里只读到其中一页：请把各页都导入，或导入完整的附件（PDF/Word）"
-DECLARED_MISMATCH = "网页声明的编码 {declared} 与内容不符，已按 {encoding} 读取"
-_SAVE_OTHERWISE = "，网页可能已损坏或是恶意构造的。请在浏览器中打开它，把正文另存为 PDF 或复制到 .txt 文件后导入"
-TOO_DEEP = "网页的标签嵌套超过了 {limit} 层的上限" + _SAVE_OTHERWISE
-TOO_MANY_NODES = "网页的标签超过了 {limit:,} 个的上限" + _SAVE_OTHERWISE
 
 # Never content.
 _ALWAYS_DROP = (
@@ -149,90 +141,6 @@ _WIDGET = re.compile(
     r"|字体|字号|默认|打印|关闭|收藏|微信|微博|QQ空间|QQ|复制链接|(?<![^\s:：|])[大中小](?![^\s|])"
 )
 _WIDGET_LEFTOVER = re.compile(r"^[\s:：|｜/\-·•,，。【】\[\]()（）]*$")
-
-_TITLE_META = ("articletitle", "og:title", "title")
-_DATE_META = (
-    "pubdate",
-    "publishdate",
-    "publish_date",
-    "publishtime",
-    "firstpublishedtime",
-    "article:published_time",
-    "dc.date",
-    "dcterms.issued",
-)
-_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
-_XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
-
-
-def _decode(data: bytes) -> Decoded:
-    if bom_encoding(data):
-        return decode_bytes(data)
-    head = data[:8192]
-    match = _CHARSET.search(head) or _XML_ENCODING.search(head)
-    if not match:
-        return decode_bytes(data)
-    declared = match.group(1).decode("ascii", "replace")
-    decoded = decode_declared(data, declared)
-    if decoded is not None:
-        return decoded
-    detected = decode_bytes(data)
-    if data.isascii() or declared.lower().replace("-", "") in {"iso88591", "windows1252", "ascii", "usascii"}:
-        return detected
-    warning = DECLARED_MISMATCH.format(declared=declared, encoding=detected.encoding)
-    return Decoded(detected.text, detected.encoding, (*detected.warnings, warning), detected.undecodable)
-
-
-# "&name;" that HTML does not define: an XML entity, declared in the page or not. lxml's HTML parser
-# keeps it as text; it is dropped, the text around it kept ("一是落实&xxe;政策。" → "一是落实政策。").
-_ENTITY_REF = re.compile(r"&([A-Za-z][A-Za-z0-9._-]{0,63});")
-# A DOCTYPE with an internal subset (entity declarations): the HTML parser ends it at its first ">"
-# and keeps the rest ("]>") as text. Entities are never expanded, so billion laughs cost nothing.
-_INTERNAL_SUBSET = re.compile(r"<!DOCTYPE[^\[>]*\[[^\]]*\]\s*>", re.IGNORECASE)
-# Markup a web page starts with; bytes named .html without any are checked as text is.
-_MARKUP = re.compile(
-    r"<(?:!doctype|html|head|body|meta|title|div|p|table|span|br|h[1-6]|a|script|style|\?xml)[\s>/]",
-    re.IGNORECASE,
-)
-
-
-def _without_xml_entities(markup: str) -> str:
-    markup = _INTERNAL_SUBSET.sub("<!DOCTYPE html>", markup, count=1)
-    return _ENTITY_REF.sub(lambda ref: ref.group(0) if ref.group(1) + ";" in _HTML5_ENTITIES else "", markup)
-
-
-class _TreeCounter:
-    """An lxml parser target that only counts elements and nesting: the same parse BeautifulSoup's
-    tree builder receives, without building anything, so that a page of 100,000 nested <div>s is
-    refused in a tenth of a second instead of being built and walked."""
-
-    def __init__(self, limits: ReadLimits):
-        self.limits = limits
-        self.depth = 0
-        self.nodes = 0
-
-    def start(self, tag, attrib) -> None:
-        self.depth += 1
-        self.nodes += 1
-        if self.depth > self.limits.html_max_depth:
-            raise ReportReadError(TOO_DEEP.format(limit=self.limits.html_max_depth))
-        if self.nodes > self.limits.html_max_nodes:
-            raise ReportReadError(TOO_MANY_NODES.format(limit=self.limits.html_max_nodes))
-
-    def end(self, tag) -> None:
-        self.depth -= 1
-
-    def close(self) -> None:
-        return None
-
-
-def _check_tree(markup: str, limits: ReadLimits) -> None:
-    parser = etree.HTMLParser(target=_TreeCounter(limits))
-    try:
-        parser.feed(markup)
-        parser.close()
-    except etree.LxmlError:
-        pass  # what lxml cannot parse, BeautifulSoup's own call reports
 
 
 def _outermost(root: Tag, matches) -> list[Tag]:
@@ -360,120 +268,6 @@ def _is_widget(line: str) -> bool:
     return bool(_WIDGET_LEFTOVER.match(_WIDGET.sub("", line)))
 
 
-def _meta(soup: BeautifulSoup, names: tuple[str, ...]) -> list[str]:
-    found = []
-    for tag in soup.find_all("meta"):
-        name = str(tag.get("name") or tag.get("property") or tag.get("itemprop") or "").lower()
-        content = str(tag.get("content") or "").strip()
-        if name in names and content:
-            found.append(content)
-    return found
-
-
-_MAX_HEADING_CHARS = 120
-_HEADING_CANDIDATES = {"h1", "h2", "h3", "div", "p", "span", "td"}
-_TEXT_TYPES = (NavigableString, CData)  # the strings get_text() reads: no comments, scripts, styles
-
-
-def _short_texts(root: Tag, limit: int) -> dict[int, str]:
-    """Each element's text as `" ".join(tag.get_text(" ").split())` gives it, by id(), for the
-    elements whose text is at most `limit` characters. One post-order walk, each text capped:
-    get_text() on every candidate heading costs the depth of the page times its size."""
-    texts: dict[int, str] = {}
-    open_pieces: list[list[str] | None] = [[]]  # None: already over the limit
-    lengths = [0]
-    stack: list[tuple[PageElement, bool]] = [(root, False)]
-    while stack:
-        item, leaving = stack.pop()
-        if leaving:
-            pieces = open_pieces.pop()
-            lengths.pop()
-            text = " ".join(pieces) if pieces is not None else None
-            if text is not None:
-                texts[id(item)] = text
-            _add_piece(open_pieces, lengths, text, limit)
-        elif isinstance(item, Tag):
-            open_pieces.append([])
-            lengths.append(0)
-            stack.append((item, True))
-            stack.extend((child, False) for child in reversed(item.contents))
-        elif type(item) in _TEXT_TYPES:
-            _add_piece(open_pieces, lengths, " ".join(item.split()), limit)
-    return texts
-
-
-def _add_piece(open_pieces: list[list[str] | None], lengths: list[int], text: str | None, limit: int) -> None:
-    """Add a child's text to the element being read; None (too long) makes the element too long."""
-    pieces = open_pieces[-1]
-    if pieces is None or text == "":
-        return
-    length = lengths[-1] + bool(pieces) + len(text) if text is not None else limit + 1
-    if length > limit:
-        open_pieces[-1] = None
-        return
-    lengths[-1] = length
-    pieces.append(text)
-
-
-def _title(soup: BeautifulSoup) -> str:
-    """The CMS's ArticleTitle, else a heading that <title> repeats, else <title> without the site name."""
-    article_title = next(iter(_meta(soup, ("articletitle",))), "")
-    if article_title:
-        return article_title
-    page_title = " ".join(soup.title.get_text().split()) if soup.title else ""
-    stripped = strip_site_suffix(page_title).rstrip(".…")
-    headings = []
-    texts = _short_texts(soup, _MAX_HEADING_CHARS)
-    for tag in soup.descendants:  # find_all() with a list of names matches through bs4's slow filter
-        if not isinstance(tag, Tag) or tag.name not in _HEADING_CANDIDATES:
-            continue
-        names = " ".join([str(tag.get("id", "")), *tag.get("class", [])]).lower()
-        if tag.name in {"h1", "h2", "h3"} or "title" in names or "biaoti" in names:
-            text = texts.get(id(tag), "")
-            if len(text) >= 4 and _CJK.search(text):
-                headings.append(text)
-    if len(stripped) >= 4:
-        # A heading wins when it is the <title>'s own text, or longer (the <title> was cut short).
-        return next((heading for heading in headings if heading.startswith(stripped)), stripped)
-    og_title = next(iter(_meta(soup, ("og:title",))), "")
-    if og_title:
-        return strip_site_suffix(og_title)
-    return headings[0] if headings else page_title
-
-
-# Long articles are split over pages: TRS WCM writes `createPageHTML(total, current0, "t2022…", "html")`,
-# other CMSs a pager with 下一页 / 尾页 and "第 1 页 共 3 页".
-_PAGER_SCRIPT_RE = re.compile(r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)")
-_PAGE_OF_RE = re.compile(r"第\s*(\d+)\s*页\s*[/／,，]?\s*共\s*(\d+)\s*页")
-_NEXT_PAGE_RE = re.compile(r"^\s*[\[【<《]?\s*(?:下一页|下页|尾页|末页)\s*[\]】>》]?\s*$")
-
-
-def pagination(soup: BeautifulSoup) -> tuple[int, int] | None:
-    """(this page, pages) of an article split over pages, (0, 0) when the count is not shown; None
-    for a whole article. Read before scripts are dropped."""
-    for script in soup.find_all("script"):
-        found = _PAGER_SCRIPT_RE.search(script.string or "")
-        if found and int(found.group(1)) > 1:
-            return int(found.group(2)) + 1, int(found.group(1))
-    pagers = [
-        a
-        for a in soup.find_all("a")
-        if _NEXT_PAGE_RE.match(a.get_text()) and not str(a.get("href", "#")).startswith(("#", "javascript"))
-    ]
-    counted = _PAGE_OF_RE.search(soup.get_text(" ")) if pagers else None
-    if counted and int(counted.group(2)) > 1:
-        return int(counted.group(1)), int(counted.group(2))
-    return (0, 0) if pagers else None
-
-
-def _meta_date(soup: BeautifulSoup) -> datetime.date | None:
-    for content in _meta(soup, _DATE_META):
-        date = parse_date(content)
-        if date:
-            return date
-    return None
-
-
 class HtmlReader:
     format = "html"
     extensions = (".html", ".htm", ".shtml", ".xhtml")
@@ -484,14 +278,14 @@ class HtmlReader:
 
     def read(self, data: bytes, *, filename: str, limits: ReadLimits = DEFAULT_LIMITS) -> ReadResult:
         refuse_binary(data)
-        decoded = _decode(data)
-        if not _MARKUP.search(decoded.text, 0, 65536):
+        decoded = decode_page(data)
+        if not MARKUP.search(decoded.text, 0, 65536):
             refuse_undecodable(decoded)  # no markup at all: it has to read as text
-        markup = _without_xml_entities(decoded.text)
-        _check_tree(markup, limits)
+        markup = without_xml_entities(decoded.text)
+        check_tree(markup, limits)
         soup = BeautifulSoup(markup, "lxml")
-        title = _title(soup)
-        published = _meta_date(soup)
+        title = page_title(soup)
+        published = page_date(soup)
         warnings = list(decoded.warnings)
         paged = pagination(soup)
         if paged:
