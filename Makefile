@@ -36,9 +36,9 @@ test-postgres: venv
 	@test -n "$(DATABASE_URL)" || { echo "test-postgres needs DATABASE_URL=postgres://..."; exit 2; }
 	DATABASE_URL="$(DATABASE_URL)" $(BIN)/python -m pytest -p no:cacheprovider
 
-# The engine's figures against the devset gold files (extraction, evidence, status).
+# The engine's figures against the devset gold files (extraction, evidence, status), the sampled real pairs too.
 evaluate: venv
-	$(BIN)/python manage.py evaluate ../shared/devset/*.gold.json
+	$(BIN)/python manage.py evaluate ../shared/devset/*.gold.json ../shared/devset/sampled/*.gold.json
 
 lint: venv
 	$(BIN)/ruff check .
