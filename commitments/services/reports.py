@@ -271,13 +271,7 @@ def _import(
         logger.exception("saving %s failed", source)
         return ImportOutcome(status=ImportStatus.FAILED, source=source, reason="写入数据库失败，详情见日志")
     except Exception as exc:
-        if database_busy(exc):
-            logger.warning("saving %s failed, database busy: %s", source, exc)
-            return ImportOutcome(status=ImportStatus.FAILED, source=source, reason=f"{BUSY_MESSAGE}（未写入任何内容）")
-        logger.exception("saving %s failed", source)
-        return ImportOutcome(
-            status=ImportStatus.FAILED, source=source, reason=f"写入数据库失败（{type(exc).__name__}），详情见日志"
-        )
+        return _write_failed(source, exc, doing=f"saving {source}")
     notes = [w.split("：", 1)[1] for w in warnings]
     if _match_after_import(report) is None:
         notes.append("承诺匹配出错，详情见日志；导入不受影响，可稍后用 rematch 重新匹配")
@@ -362,13 +356,7 @@ def _replace(
         logger.exception("replacing report %s by %s failed", target.report.pk, source)
         return ImportOutcome(status=ImportStatus.FAILED, source=source, reason="写入数据库失败，详情见日志")
     except Exception as exc:
-        if database_busy(exc):
-            logger.warning("replacing report %s by %s failed, database busy: %s", target.report.pk, source, exc)
-            return ImportOutcome(status=ImportStatus.FAILED, source=source, reason=f"{BUSY_MESSAGE}（未写入任何内容）")
-        logger.exception("replacing report %s by %s failed", target.report.pk, source)
-        return ImportOutcome(
-            status=ImportStatus.FAILED, source=source, reason=f"写入数据库失败（{type(exc).__name__}），详情见日志"
-        )
+        return _write_failed(source, exc, doing=f"replacing report {target.report.pk} by {source}")
     notes = [f"已用新版本替换报告 #{report.pk}（相似度 {percent(target.similarity)}%）"]
     notes += [w.split("：", 1)[1] for w in report.warnings]
     if _match_after_import(report) is None:
@@ -381,6 +369,17 @@ def _replace(
         sections=sections,
         commitments=commitments,
         similarity=target.similarity,
+    )
+
+
+def _write_failed(source: str, exc: Exception, *, doing: str) -> ImportOutcome:
+    """A write that failed: nothing of it was kept (one transaction); a busy database is said as such."""
+    if database_busy(exc):
+        logger.warning("%s failed, database busy: %s", doing, exc)
+        return ImportOutcome(status=ImportStatus.FAILED, source=source, reason=f"{BUSY_MESSAGE}（未写入任何内容）")
+    logger.exception("%s failed", doing)
+    return ImportOutcome(
+        status=ImportStatus.FAILED, source=source, reason=f"写入数据库失败（{type(exc).__name__}），详情见日志"
     )
 
 
