@@ -382,3 +382,31 @@ class Tally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bureau} {self.year or '年份未知'}"
+
+
+class MatcherVersion(models.Model):
+    """One training of the matcher: what it learned from, its cross-validated figures on the gold, and
+    whether it was adopted (a model is adopted only when those figures are not worse than the current
+    model's). The model itself is the JSON file the engine reads; this row is its record."""
+
+    version = models.CharField("模型版本", max_length=40, unique=True)
+    adopted = models.BooleanField("已采用", default=False)
+    current = models.BooleanField("当前使用", default=False, db_index=True)
+    gold_files = models.JSONField("标注文件", default=list)
+    gold_items = models.PositiveIntegerField("标注条目", default=0)
+    decisions = models.PositiveIntegerField("分析员决定", default=0)
+    figures = models.JSONField("交叉验证结果", default=dict, help_text="留一对交叉验证，标注文件上的合并结果")
+    baseline = models.JSONField("对照结果", default=dict, blank=True, help_text="当时所用模型的同口径结果")
+    verdict = models.TextField("结论", blank=True)
+    trained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="训练人", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField("训练时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "模型版本"
+        verbose_name_plural = "模型版本"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.version

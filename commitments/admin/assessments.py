@@ -24,9 +24,9 @@ from commitments.models import (
 from commitments.review.filters import BANDS
 from commitments.selectors.access import user_may_edit_bureau
 from commitments.selectors.lists import (
-    BULK_CONFIRM_FLOOR,
     BULK_SKIP_BUREAU,
     assessments_for_user,
+    bulk_confirm_floor,
     bulk_confirm_split,
 )
 from commitments.services.assessments import StaleAssessment, assessment_revert, assessments_bulk_confirm
@@ -59,9 +59,12 @@ class BulkConfirmForm(forms.Form):
         label="置信度下限",
         min_value=0,
         max_value=1,
-        initial=BULK_CONFIRM_FLOOR,
-        help_text="只确认置信度不低于此值的机器建议",
+        help_text="只确认置信度不低于此值的机器建议；默认取能达到目标正确率的下限",
     )
+
+    def __init__(self, *args, floor: float, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["min_confidence"].initial = round(floor, 3)
 
 
 class RevertForm(forms.Form):
@@ -185,8 +188,9 @@ class AssessmentAdmin(ReadOnlyAdminMixin, BureauScopedMixin, ImportExportMixin, 
     @admin.action(description="确认所选机器建议", permissions=["decide"])
     def bulk_confirm(self, request: HttpRequest, queryset):
         """An intermediate page with the counts; confirming there calls the bulk service."""
-        form = BulkConfirmForm(request.POST if "min_confidence" in request.POST else None)
-        floor = form.cleaned_data["min_confidence"] if form.is_valid() else BULK_CONFIRM_FLOOR
+        target = bulk_confirm_floor()
+        form = BulkConfirmForm(request.POST if "min_confidence" in request.POST else None, floor=target.value)
+        floor = form.cleaned_data["min_confidence"] if form.is_valid() else target.value
         select_across = request.POST.get("select_across") == "1"
         selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
         # Ids that the user's rows do not include (another bureau's, posted by hand) are just left out.
@@ -206,7 +210,8 @@ class AssessmentAdmin(ReadOnlyAdminMixin, BureauScopedMixin, ImportExportMixin, 
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": "确认所选机器建议",
-            "form": form if form.is_bound else BulkConfirmForm(),
+            "form": form if form.is_bound else BulkConfirmForm(floor=target.value),
+            "target": target,
             "eligible": eligible,
             "skipped": sorted(skipped.items()),
             "selected": selected if not select_across else selected[:1],

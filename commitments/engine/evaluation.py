@@ -16,7 +16,8 @@ from pathlib import Path
 
 from commitments.engine.analyse import analyse_text
 from commitments.engine.ingest.readers import read_report
-from commitments.engine.matching.engine import match_commitments, review_sections_for
+from commitments.engine.matching.engine import PairScores, decide, match_commitments, prepare_pair, review_sections_for
+from commitments.engine.matching.learned import MatcherModel, current_model
 from commitments.engine.matching.peers import PEERS
 from commitments.engine.types import VERIFIABLE, CommitmentSpan
 
@@ -390,11 +391,42 @@ def pooled_sample(scores: Sequence[FileScore]) -> SampleScore:
     return pooled
 
 
-def evaluate_gold_file(
-    path: Path, *, matching: bool = True, use_embeddings: bool | None = None, peer: str | None = None
-) -> FileScore:
-    """Figures for one gold file; `peer` scores a simple baseline (see matching/peers.py) instead.
-    The plan and the review are each read once and analysed once."""
+@dataclass
+class PreparedGold:
+    """A gold file read, its plan analysed and its pair scored up to the model (engine.prepare_pair):
+    what `evaluate` scores once and cross-validation scores once per fold."""
+
+    gold_file: GoldFile
+    commitments: list[CommitmentSpan]
+    extraction: ExtractionScore
+    sample: SampleScore | None
+    review_sections: list | None = None  # the review sections matched against; None: no matching
+    scores: PairScores | None = None
+
+    @property
+    def name(self) -> str:
+        return self.extraction.gold_file
+
+    def labelled(self) -> list[tuple[int, dict]]:
+        """(system commitment row, gold item) for every gold item the extractor found that has a status."""
+        return [
+            (self.extraction.found_by[item["id"]], item)
+            for item in self.gold_file.data["commitments"]
+            if item["kind"] != NOT_COMMITMENT and item["id"] in self.extraction.found_by and "status" in item
+        ]
+
+    def score(self, results: list | None) -> FileScore:
+        score = FileScore(self.extraction, sample=self.sample, real=self.gold_file.real)
+        if results is not None:
+            score.matching = evaluate_matching(self.gold_file.data, self.extraction, results)
+        return score
+
+
+def prepare_gold(
+    path: Path, *, matching: bool = True, use_embeddings: bool | None = None, scored: bool = True
+) -> PreparedGold:
+    """The plan and the review are each read once and analysed once; `scored=False` stops before
+    the engine's first stage (a peer needs only the review sections)."""
     gold_file = load_gold(path)
     gold, year = gold_file.data, gold_file.year
     extraction = analyse_text(gold_file.plan, year=year)
@@ -402,25 +434,45 @@ def evaluate_gold_file(
         gold, gold_file.plan, extraction.commitments, path.name, sampled=gold_file.sampled
     )
     sample = sample_score(gold, extraction_score) if gold_file.sampled else None
-    score = FileScore(extraction_score, sample=sample, real=gold_file.real)
+    prepared = PreparedGold(gold_file, list(extraction.commitments), extraction_score, sample)
     if not (matching and gold_file.review is not None and year):
-        return score
-
-    review_text = gold_file.review
-    review_extraction = analyse_text(review_text, year=year + 1)
+        return prepared
+    review_extraction = analyse_text(gold_file.review, year=year + 1)
     indexes = review_sections_for(review_extraction.sections, year=year)
-    sections = [review_extraction.sections[i] for i in indexes] or [
+    prepared.review_sections = [review_extraction.sections[i] for i in indexes] or [
         s for s in review_extraction.sections if s.kind == "review"
     ]
+    if not scored:
+        return prepared
+    prepared.scores = prepare_pair(
+        prepared.commitments,
+        gold_file.review,
+        prepared.review_sections,
+        corpus=[gold_file.plan, gold_file.review],
+        use_embeddings=use_embeddings,
+    )
+    return prepared
+
+
+def match_prepared(prepared: PreparedGold, model: MatcherModel, *, use_embeddings: bool = True) -> list | None:
+    """The engine's results for a prepared gold pair under `model`; None when it is not matched."""
+    if prepared.review_sections is None:
+        return None
+    if prepared.scores is None:  # a review with no unit to match: every commitment is unreported
+        return match_commitments(prepared.commitments, prepared.gold_file.review, [], model=model)
+    return decide(prepared.scores if use_embeddings else prepared.scores.lexical(), model)
+
+
+def evaluate_gold_file(
+    path: Path, *, matching: bool = True, use_embeddings: bool | None = None, peer: str | None = None
+) -> FileScore:
+    """Figures for one gold file under the model in use; `peer` scores a simple baseline (see
+    matching/peers.py) instead."""
     if peer:
-        results = PEERS[peer](extraction.commitments, review_text, sections)
-    else:
-        results = match_commitments(
-            extraction.commitments,
-            review_text,
-            sections,
-            corpus=[gold_file.plan, review_text],
-            use_embeddings=use_embeddings,
-        )
-    score.matching = evaluate_matching(gold, extraction_score, results)
-    return score
+        prepared = prepare_gold(path, matching=matching, scored=False)
+        if prepared.review_sections is None:
+            return prepared.score(None)
+        review = prepared.gold_file.review
+        return prepared.score(PEERS[peer](prepared.commitments, review, prepared.review_sections))
+    prepared = prepare_gold(path, matching=matching, use_embeddings=use_embeddings)
+    return prepared.score(match_prepared(prepared, current_model()))

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 
 # The matching engine's version: evidence and machine assessments it made carry it, and a change
 # of it makes the periodic check re-match them.
-MATCH_ENGINE_VERSION = "match-0.8"
+MATCH_ENGINE_VERSION = "match-0.9"
 
 STATUSES = ("fulfilled", "partial", "not_fulfilled", "no_evidence", "unverifiable")
 # The statuses a review can settle; "unverifiable" (a vague commitment) is outside every rate.
@@ -34,6 +34,14 @@ PART_LABELS = {
     "semantic": "语义相似",
     "outcome": "结果表述",
     "span": "多年合计",
+    # the learned ranker's other feature groups (matching/features.py)
+    "tfidf": "字面相似",
+    "rule": "规则总分",
+    "rank": "候选排名",
+    "mutual": "互为最佳",
+    "problem": "问题部分",
+    "cue": "进展用语",
+    "length": "句子长度",
 }
 
 
@@ -56,7 +64,7 @@ class EvidenceSpan:
     end: int
     section_index: int
     score: float
-    parts: dict[str, float]  # named contributions; they add up to `score`
+    parts: dict[str, float]  # named log-odds contributions of the evidence model (matching/learned.py)
     shared_terms: tuple[str, ...] = ()  # for highlighting
     figures: tuple[str, ...] = ()  # reported figures compared with the commitment's targets
     problem: bool = False  # a problem the review admits, not a result it reports

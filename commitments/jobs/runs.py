@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from commitments.engine import analyse
-from commitments.engine.types import MATCH_ENGINE_VERSION
+from commitments.engine.matching.model_file import engine_version
 from commitments.models import Assessment, Bureau, Evidence, MatchingRun, Report, Section
 from commitments.queue import EnqueueFailed, report_refresh_send, run_send
 from commitments.services.extraction import report_reextract
@@ -87,10 +87,10 @@ def report_refresh(*, report_id: int, trigger: str = MatchingRun.Trigger.OUTDATE
 def outdated_scopes() -> list[tuple[int, int]]:
     """(bureau id, plan year) whose evidence or machine assessments an older matching engine made."""
     bureau, year = "commitment__section__report__bureau_id", "commitment__section__year"
-    old_evidence = Evidence.objects.exclude(engine_version=MATCH_ENGINE_VERSION).values_list(bureau, year)
+    old_evidence = Evidence.objects.exclude(engine_version=engine_version()).values_list(bureau, year)
     old_machine = (
         Assessment.objects.filter(source=Assessment.Source.MACHINE)
-        .exclude(engine_version=MATCH_ENGINE_VERSION)
+        .exclude(engine_version=engine_version())
         .values_list(bureau, year)
     )
     scopes = set(old_evidence.distinct()) | set(old_machine.distinct())

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from commitments.engine.matching.model_file import ModelError, confidence_floor
 from commitments.models import Assessment, Bureau, Commitment, MatchingRun, Report, Section
 from commitments.selectors.access import bureau_ids_editable_by, bureau_ids_for_user
 
@@ -54,7 +56,30 @@ BULK_SKIP_DECIDED = "已由分析员判定"
 BULK_SKIP_BUREAU = "不属于你负责的单位"
 BULK_SKIP_UNVERIFIABLE = "机器建议为“无法核验”（含糊承诺），须逐条判断"
 BULK_SKIP_LOW = "置信度低于下限"
-BULK_CONFIRM_FLOOR = 0.8
+BULK_CONFIRM_PRECISION = 0.95  # the share of bulk-confirmed proposals that should be right
+
+
+@dataclass(frozen=True)
+class BulkFloor:
+    precision: float
+    floor: float | None  # None: no confidence reached the precision in the model's cross-validation
+    share: float  # of all proposals, the share at or above the floor (cross-validated)
+
+    @property
+    def value(self) -> float:
+        """The floor applied: 1, above every confidence the engine gives (it caps them at 0.999), when
+        none reaches the precision."""
+        return self.floor if self.floor is not None else 1.0
+
+
+def bulk_confirm_floor(precision: float = BULK_CONFIRM_PRECISION) -> BulkFloor:
+    """The confidence floor that makes bulk confirmation right `precision` of the time, by the model in
+    use's leave-one-pair-out reliability figures."""
+    try:
+        floor, share = confidence_floor(precision)
+    except ModelError:
+        floor, share = None, 0.0
+    return BulkFloor(precision, floor, share)
 
 
 def bulk_confirm_split(

@@ -10,7 +10,8 @@ from collections import defaultdict
 
 from django.db import transaction
 
-from commitments.engine.types import MATCH_ENGINE_VERSION, MatchResult
+from commitments.engine.matching.model_file import engine_version
+from commitments.engine.types import MatchResult
 from commitments.models import Assessment, Commitment, Evidence, Section
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ def _evidence_rows(commitment: Commitment, result: MatchResult, review_sections:
             parts={name: round(value, DIGITS) for name, value in item.parts.items()},
             shared_terms=list(item.shared_terms),
             figures=list(item.figures),
-            engine_version=MATCH_ENGINE_VERSION,
+            engine_version=engine_version(),
         )
         for rank, item in enumerate(result.evidence[:3], 1)
     ]
@@ -125,7 +126,7 @@ def _assessment_save(
             confidence=confidence,
             reason=result.reason,
             evidence_text=best_evidence,
-            engine_version=MATCH_ENGINE_VERSION,
+            engine_version=engine_version(),
             machine_disagrees=False,
         )
     if assessment.pk is not None and all(getattr(assessment, k) == v for k, v in values.items()):
@@ -134,7 +135,7 @@ def _assessment_save(
         setattr(assessment, name, value)
     if assessment.pk is not None:
         assessment.version += 1
-    assessment._change_reason = f"机器匹配（{MATCH_ENGINE_VERSION}）"
+    assessment._change_reason = f"机器匹配（{engine_version()}）"
     assessment.save()
     return True
 

@@ -8,7 +8,6 @@ later machine run only records its own proposal beside them and flags a disagree
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -16,9 +15,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import timezone
 
-from commitments.engine.types import CommitmentSpan, SectionSpan, Target
 from commitments.models import Bureau, Commitment, MatchingRun, Report, Section
 from commitments.queue import EnqueueFailed
+from commitments.selectors.matching_inputs import commitment_span, review_for, section_span
 from commitments.services.match_results import no_review_save, results_save
 from commitments.services.runs import (
     ScopeBusy,
@@ -210,7 +209,7 @@ def _bureau_match(plan_sections: list[Section], *, outcome: MatchOutcome, run: M
         commitments = list(plan_section.commitments.order_by("order", "pk"))
         if not commitments:
             continue
-        found = _review_for(plan_section, reports=reports, sections_of=sections_of)
+        found = review_for(plan_section, reports=reports, sections_of=sections_of)
         if found is None:
             outcome.no_review += len(commitments)
             outcome.missing_reviews.append((bureau.name, plan_section.year, plan_section.period))
@@ -218,9 +217,9 @@ def _bureau_match(plan_sections: list[Section], *, outcome: MatchOutcome, run: M
         else:
             review_report, review_sections = found
             results = engine.match_commitments(
-                [_commitment_span(c, section_index=plan_section.order) for c in commitments],
+                [commitment_span(c, section_index=plan_section.order) for c in commitments],
                 review_report.text,
-                [_section_span(s) for s in review_sections],
+                [section_span(s) for s in review_sections],
                 corpus=corpus,
                 use_embeddings=settings.MATCH_EMBEDDINGS,
             )
@@ -238,63 +237,3 @@ def _bureau_match(plan_sections: list[Section], *, outcome: MatchOutcome, run: M
             run.changed = outcome.changed
             run.heartbeat_at = timezone.now()  # the scope lock stays ours while this moves
             run.save(update_fields=["done", "changed", "heartbeat_at"])
-
-
-def _review_for(
-    plan_section: Section, *, reports: list[Report], sections_of: dict[int, list[Section]]
-) -> tuple[Report, list[Section]] | None:
-    """The report holding the review of the plan's year, and those review sections.
-
-    The plan's own report is left out: its review part covers an earlier period. Reports of year N+1
-    come first (the usual place), then the others nearest in year.
-    """
-    from commitments.engine.matching import engine
-
-    year = plan_section.year
-
-    def preference(report: Report) -> tuple:
-        return (report.year != year + 1, report.year is None, abs((report.year or 0) - (year + 1)), report.pk)
-
-    for report in sorted(reports, key=preference):
-        if report.pk == plan_section.report_id:
-            continue
-        sections = sections_of.get(report.pk, [])
-        indexes = engine.review_sections_for(
-            [_section_span(s) for s in sections], year=year, period=plan_section.period
-        )
-        if indexes:
-            return report, [sections[i] for i in indexes]
-    return None
-
-
-def _section_span(section: Section) -> SectionSpan:
-    return SectionSpan(
-        kind=section.kind,
-        year=section.year,
-        period=section.period,
-        heading=section.heading,
-        start=section.start,
-        end=section.end,
-    )
-
-
-TARGET_FIELDS = {f.name for f in dataclasses.fields(Target)}
-
-
-def _commitment_span(commitment: Commitment, *, section_index: int) -> CommitmentSpan:
-    return CommitmentSpan(
-        text=commitment.text,
-        start=commitment.start,
-        end=commitment.end,
-        section_index=section_index,
-        topic_path=tuple(commitment.topic_path),
-        documents=tuple(commitment.documents),
-        targets=tuple(
-            Target(**{k: v for k, v in t.items() if k in TARGET_FIELDS})
-            for t in commitment.targets
-            if isinstance(t, dict)
-        ),
-        actions=tuple(commitment.actions),
-        deadline=commitment.deadline,
-        vague=commitment.vague,
-    )

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from commitments.engine.types import MATCH_ENGINE_VERSION
+from commitments.engine.matching.model_file import engine_version
 from commitments.models import Bureau, MatchingRun
 from commitments.queue import run_enqueue
 
@@ -36,7 +36,7 @@ def matching_run_create(
 ) -> MatchingRun:
     """A queued run for the given scope, to be passed to `commitments_match` (now or by a job)."""
     return MatchingRun.objects.create(
-        scope_bureau=bureau, scope_year=year, trigger=trigger, engine_version=MATCH_ENGINE_VERSION
+        scope_bureau=bureau, scope_year=year, trigger=trigger, engine_version=engine_version()
     )
 
 
@@ -69,7 +69,7 @@ def matching_run_start(run: MatchingRun, *, total: int, force: bool = False) -> 
             run.state = MatchingRun.State.RUNNING
             run.started_at = run.heartbeat_at = now
             run.finished_at = None
-            run.engine_version = MATCH_ENGINE_VERSION
+            run.engine_version = engine_version()
             run.attempts = current.attempts + 1
             run.total = total
             run.done = run.changed = 0

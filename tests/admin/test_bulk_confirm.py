@@ -1,9 +1,12 @@
 """Bulk confirmation of machine proposals from the assessment list: a counted confirmation page, then one
 transaction through the service; other bureaus, analyst decisions, vague and unsure proposals are left alone."""
 
+import json
+
 import pytest
 from django.core.exceptions import ValidationError
 
+from commitments.engine.matching.model_file import MODEL_PATH
 from commitments.models import Assessment, Bureau, Commitment, Report, Section
 from commitments.selectors.lists import BULK_SKIP_BUREAU, BULK_SKIP_DECIDED, BULK_SKIP_LOW, BULK_SKIP_UNVERIFIABLE
 from commitments.services.assessments import assessment_decide, assessments_bulk_confirm
@@ -63,7 +66,22 @@ def _action(client, ids, url=CHANGELIST, **extra):
     return client.post(url, data)
 
 
-def test_the_confirmation_page_counts_what_it_takes_and_what_it_skips(analyst_client, rows):
+@pytest.fixture
+def model_floor(tmp_path, monkeypatch):
+    """The model in use, with a reliability curve: ≥ 0.8 right 96% of the time, ≥ 0.7 only 90%."""
+
+    def use(curve):
+        data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+        data["manifest"]["cv"]["calibration"]["curve"] = curve
+        path = tmp_path / "matcher.json"
+        path.write_text(json.dumps(data), encoding="utf-8")
+        monkeypatch.setenv("MATCH_MODEL", str(path))
+
+    use([[0.7, 0.90, 0.4], [0.8, 0.96, 0.2], [0.9, 0.97, 0.1]])
+    return use
+
+
+def test_the_confirmation_page_counts_what_it_takes_and_what_it_skips(analyst_client, rows, model_floor):
     response = _action(analyst_client, [a.pk for a in rows.values()], index="0")
 
     page = response.content.decode()
@@ -78,6 +96,17 @@ def test_the_confirmation_page_counts_what_it_takes_and_what_it_skips(analyst_cl
     assert "1 条：置信度低于下限" in page and "确认这 2 条" in page
     # Only a page so far: nothing confirmed.
     assert not Assessment.objects.filter(pk=rows["sure"].pk, source="analyst").exists()
+    # The default floor is the model's for the target precision of 95%, and the page says so.
+    assert response.context["form"]["min_confidence"].value() == 0.8
+    assert "置信度不低于 <strong>0.80</strong> 的机器建议有 95% 正确（约占全部建议的 20%）" in page
+
+
+def test_a_model_that_reaches_no_target_precision_confirms_nothing_by_default(analyst_client, rows, model_floor):
+    model_floor([[0.5, 0.7, 0.9], [0.9, 0.8, 0.1]])
+    response = _action(analyst_client, [a.pk for a in rows.values()], index="0")
+
+    assert response.context["eligible"] == []
+    assert "没有哪个置信度下限能让 95% 的建议正确" in response.content.decode()
 
 
 def test_confirming_on_the_page_makes_them_analyst_decisions_with_history(analyst_client, analyst, rows):
@@ -115,7 +144,7 @@ def test_a_floor_outside_zero_to_one_is_refused(analyst_client, rows):
         assessments_bulk_confirm(user=None, assessments=[], min_confidence=1.5)
 
 
-def test_the_confidence_band_filter_and_select_all_confirm_the_filtered_set(analyst_client, rows):
+def test_the_confidence_band_filter_and_select_all_confirm_the_filtered_set(analyst_client, rows, model_floor):
     listed = analyst_client.get(CHANGELIST, {"band": "high"}).context["cl"].result_list
     assert {a.pk for a in listed} == {rows[k].pk for k in ("sure", "sure_partial", "vague", "decided")}
 
@@ -126,7 +155,9 @@ def test_the_confidence_band_filter_and_select_all_confirm_the_filtered_set(anal
     assert confirmed == {rows["sure"].pk, rows["sure_partial"].pk, rows["decided"].pk}
 
 
-def test_another_bureaus_ids_posted_by_hand_are_not_confirmed(analyst_client, rows, other_bureau_assessment):
+def test_another_bureaus_ids_posted_by_hand_are_not_confirmed(
+    analyst_client, rows, other_bureau_assessment, model_floor
+):
     Assessment.objects.filter(pk=other_bureau_assessment.pk).update(confidence=0.99, status="fulfilled")
 
     page = _action(analyst_client, [other_bureau_assessment.pk, rows["sure"].pk])
@@ -149,7 +180,9 @@ def test_the_service_itself_skips_another_bureau(analyst, other_bureau_assessmen
     assert Assessment.objects.get(pk=other_bureau_assessment.pk).source == "machine"
 
 
-def test_a_row_decided_after_the_page_was_shown_is_skipped_not_overwritten(analyst_client, make_user, bureau, rows):
+def test_a_row_decided_after_the_page_was_shown_is_skipped_not_overwritten(
+    analyst_client, make_user, bureau, rows, model_floor
+):
     ids = [rows["sure"].pk, rows["sure_partial"].pk]
     assert len(_action(analyst_client, ids).context["eligible"]) == 2
     colleague = make_user("zs-colleague", "analyst", [bureau])
@@ -172,7 +205,7 @@ def test_a_viewer_is_not_offered_the_action_and_cannot_post_it(client, make_user
     assert Assessment.objects.get(pk=rows["sure"].pk).source == "machine"
 
 
-def test_a_superuser_confirms_any_bureau(client, admin_user, other_bureau_assessment):
+def test_a_superuser_confirms_any_bureau(client, admin_user, other_bureau_assessment, model_floor):
     Assessment.objects.filter(pk=other_bureau_assessment.pk).update(confidence=0.99, status="fulfilled")
     client.force_login(admin_user)
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from commitments.engine import analyse
-from commitments.engine.types import MATCH_ENGINE_VERSION
+from commitments.engine.matching.model_file import engine_version
 from commitments.jobs import runs as job_runs
 from commitments.jobs.runs import (
     matching_check,
@@ -120,7 +120,7 @@ def test_the_check_rematches_what_an_older_engine_made_and_keeps_analyst_decisio
         (plan.bureau_id, 2022, MatchingRun.Trigger.OUTDATED)
     ]
     assert outdated_scopes() == []
-    assert set(Evidence.objects.values_list("engine_version", flat=True)) == {MATCH_ENGINE_VERSION}
+    assert set(Evidence.objects.values_list("engine_version", flat=True)) == {engine_version()}
     decided.refresh_from_db()
     assert (decided.source, decided.status, decided.note) == ("analyst", "not_fulfilled", "分析员意见")
 

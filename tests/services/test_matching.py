@@ -5,7 +5,8 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from commitments.engine.matching import engine
-from commitments.engine.types import MATCH_ENGINE_VERSION, STATUSES
+from commitments.engine.matching.model_file import engine_version
+from commitments.engine.types import STATUSES
 from commitments.models import Assessment, Commitment, Evidence, MatchingRun
 from commitments.services.matching import commitments_match
 from commitments.services.reports import report_import
@@ -37,7 +38,7 @@ def test_importing_the_next_review_assesses_every_commitment_of_the_plan(zhongsh
         assert assessment.source == Assessment.Source.MACHINE
         assert 0 <= assessment.confidence <= 1 and assessment.reason
         assert (assessment.machine_status, assessment.machine_reason) == (assessment.status, assessment.reason)
-        assert assessment.engine_version == MATCH_ENGINE_VERSION
+        assert assessment.engine_version == engine_version()
         rows = list(commitment.evidence.order_by("rank"))
         assert len(rows) <= 3
         assert [row.rank for row in rows] == list(range(1, len(rows) + 1))
@@ -184,7 +185,7 @@ def test_an_import_without_a_broker_is_listed_as_a_done_run(zhongshan_pair):
 
     count = plan_commitments(plan).count()
     assert (run.state, run.total, run.done, run.changed) == (MatchingRun.State.DONE, count, count, count)
-    assert run.scope_bureau == plan.bureau and run.engine_version == MATCH_ENGINE_VERSION
+    assert run.scope_bureau == plan.bureau and run.engine_version == engine_version()
 
 
 def test_an_import_while_its_scope_is_being_matched_leaves_a_queued_run(seed, devset_dir):
@@ -211,7 +212,7 @@ def test_a_run_reports_its_progress(zhongshan_pair):
     count = plan_commitments(plan).count()
     assert (run.state, run.total, run.done, run.changed) == (MatchingRun.State.DONE, count, count, 0)
     assert run.started_at <= run.finished_at
-    assert run.engine_version == MATCH_ENGINE_VERSION
+    assert run.engine_version == engine_version()
 
 
 def test_placeholder_bureaus_are_never_matched(zhongshan_pair):

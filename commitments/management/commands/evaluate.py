@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import json
-import unicodedata
-from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from commitments.engine.evaluation import (
-    GoldError,
     evaluate_gold_file,
     pooled_extraction,
     pooled_matching,
     pooled_sample,
+    prepare_gold,
 )
-from commitments.engine.ingest.readers.base import ReportReadError
+from commitments.engine.learning.crossval import cross_validate
+from commitments.engine.learning.fit import TrainingError
+from commitments.engine.matching.model_file import ModelError
+from commitments.management.gold import calibration_json, display_width, pad, with_gold, write_reliability
 
 NAME_WIDTH = 30
 SAMPLED = "抽样"
@@ -26,16 +27,15 @@ def _fmt(value: float | None) -> str:
 
 
 def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+    return display_width(text)
 
 
 def _left(text: str, width: int) -> str:
-    """Pad by display width, so that columns holding 抽样 or 真实 stay aligned in a terminal."""
-    return text + " " * max(0, width - _width(text))
+    return pad(text, width)
 
 
 def _right(text: str, width: int) -> str:
-    return " " * max(0, width - _width(text)) + text
+    return pad(text, width, right=True)
 
 
 def _pair_kind(file_score) -> str:
@@ -59,37 +59,53 @@ class Command(BaseCommand):
         parser.add_argument(
             "--peer", choices=["tfidf", "use"], help="score a simple peer instead of the engine (nearest sentence)"
         )
+        parser.add_argument(
+            "--cv",
+            action="store_true",
+            help="leave-one-pair-out: each pair scored by a matcher fitted on the other files (the figures to quote)",
+        )
         parser.add_argument("--json", action="store_true", help="print the figures as JSON")
 
     def handle(self, *args, **options):
-        scores = []
-        for name in options["gold"]:
-            path = Path(name)
-            if not path.is_file():
-                raise CommandError(f"找不到标注文件：{name}")
-            try:
-                scores.append(
-                    evaluate_gold_file(
-                        path,
+        use_embeddings = False if options["no_embeddings"] else None
+        reliability = None
+        try:
+            if options["cv"]:
+                if options["peer"] or options["extraction_only"]:
+                    raise CommandError("--cv 评估的是学习得到的匹配器，不能与 --peer 或 --extraction-only 同用")
+                prepared = [with_gold(name, prepare_gold, use_embeddings=use_embeddings) for name in options["gold"]]
+                cv = cross_validate(prepared, use_embeddings=not options["no_embeddings"])
+                scores, reliability = cv.scores, cv.reliability
+            else:
+                scores = [
+                    with_gold(
+                        name,
+                        evaluate_gold_file,
                         matching=not options["extraction_only"],
-                        use_embeddings=False if options["no_embeddings"] else None,
+                        use_embeddings=use_embeddings,
                         peer=options["peer"],
                     )
-                )
-            except GoldError as exc:
-                raise CommandError(f"标注文件有误：{exc}") from exc
-            except ReportReadError as exc:
-                raise CommandError(f"标注文件所指的文本无法读取：{name}（{exc}）") from exc
-            except (ValueError, KeyError, json.JSONDecodeError) as exc:
-                raise CommandError(f"标注文件无法读取：{name}（{exc}）") from exc
+                    for name in options["gold"]
+                ]
+        except TrainingError as exc:
+            raise CommandError(f"无法交叉验证：{exc}") from exc
+        except ModelError as exc:
+            raise CommandError(f"匹配模型不可用：{exc}") from exc
         if options["json"]:
-            self.stdout.write(json.dumps([_as_json(s) for s in scores], ensure_ascii=False, indent=2))
+            payload = [_as_json(s) for s in scores]
+            if reliability is not None:
+                payload = {"cv": "leave-one-pair-out", "files": payload, "calibration": calibration_json(reliability)}
+            self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))
             return
+        if options["cv"]:
+            self.stdout.write("留一对交叉验证：每对由未见过它的模型评分（leave-one-pair-out）\n")
         self._extraction_table(scores, options["errors"])
         if any(s.sampled for s in scores):
             self._sample_table(scores, options["errors"])
         if any(s.matching for s in scores):
             self._matching_table(scores, options["errors"])
+        if reliability is not None:
+            write_reliability(self.stdout, reliability)
 
     def _extraction_table(self, scores, errors: bool) -> None:
         header = f"{'extraction':30} {'recall':>7} {'found':>9} {'precision':>9} {'matched':>9} {'vague agr.':>10}"

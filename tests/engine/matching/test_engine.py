@@ -3,12 +3,16 @@ and a regression floor on the devset figures (the issue's bar is higher; see REA
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from commitments.engine.analyse import analyse_text
 from commitments.engine.evaluation import evaluate_gold_file, macro_f1
-from commitments.engine.matching.engine import WEIGHTS, match_commitments, review_sections_for
+from commitments.engine.matching.engine import match_commitments, prepare_pair, review_sections_for
+from commitments.engine.matching.learned import current_model
 from commitments.engine.matching.peers import PEERS
+from commitments.engine.types import PART_LABELS
 from tests.paths import DEVSET
 
 PLAN = "2022年工作计划\n一、养老服务。完成《中山市养老服务发展规划》编写。新建社区养老服务站20个。\n"
@@ -24,15 +28,18 @@ def run(review_body: str, *, use_embeddings: bool = True):
     )
 
 
-def test_every_score_is_the_sum_of_its_named_parts():
+def test_every_score_is_the_evidence_models_probability_from_its_named_contributions():
+    """The bars an analyst reads add up to the score: log-odds contributions plus the model's base."""
     _, results = run("全年新建社区养老服务站22个，覆盖全部镇街。完成《中山市养老服务发展规划》编写并印发实施。")
+    evidence_model = current_model().variant(True).evidence
     for result in results:
         assert 1 <= len(result.evidence) <= 3
         scores = [e.score for e in result.evidence]
         assert scores == sorted(scores, reverse=True)
         for evidence in result.evidence:
-            assert set(evidence.parts) == set(WEIGHTS)
-            assert evidence.score == pytest.approx(sum(evidence.parts.values()), abs=1e-5)
+            assert set(evidence.parts) <= set(PART_LABELS)
+            log_odds = evidence_model.intercept + sum(evidence.parts.values())
+            assert evidence.score == pytest.approx(1 / (1 + math.exp(-log_odds)), abs=1e-6)
 
 
 def test_the_lexical_path_works_alone():
@@ -71,8 +78,7 @@ def test_a_shared_rare_phrase_finds_the_report_of_a_long_commitment():
     [result] = match_commitments(commitments, review, chosen, corpus=[plan, review], use_embeddings=False)
 
     assert result.evidence[0].text.startswith("大力实施平安海拉尔建设")
-    assert result.evidence[0].parts["phrase"] > 0
-    assert result.evidence[1].parts["phrase"] == 0
+    assert result.evidence[0].parts["phrase"] > result.evidence[1].parts["phrase"]
     assert result.status != "no_evidence"
 
 
@@ -87,12 +93,14 @@ def test_the_simple_peers_run_on_the_same_input(peer):
 
 
 # Per real pair (the most important: no one wrote them for this set), macro-F1 floors.
-REAL_PAIR_F1_FLOOR = {"statecouncil_2018.gold.json": 0.49, "hailar_2015.gold.json": 0.59}
+REAL_PAIR_F1_FLOOR = {"statecouncil_2018.gold.json": 0.59, "hailar_2015.gold.json": 0.57}
 
 
 def test_devset_figures_do_not_fall_below_the_measured_floor():
-    """A regression guard a little under the figures reached so far (micro P@1 .812, R@3 .930,
-    status accuracy .703, macro-F1 .723), not the issue's bar (README has both)."""
+    """A regression guard a little under what the shipped model reaches on the devset's files (micro
+    P@1 .862, R@3 .944, status accuracy .727, macro-F1 .697). The model was fitted on these files, so
+    these are in-sample figures: a guard against breaking the engine, never figures to quote (those
+    are `evaluate --cv`'s, in README)."""
     pairs, hits1, hits3, total = [], 0, 0, 0
     for path in sorted(DEVSET.glob("*.gold.json")):
         score = evaluate_gold_file(path)
@@ -105,10 +113,10 @@ def test_devset_figures_do_not_fall_below_the_measured_floor():
         if path.name in REAL_PAIR_F1_FLOOR:
             assert score.matching.status_macro_f1 >= REAL_PAIR_F1_FLOOR[path.name], path.name
     accuracy = sum(g == s for g, s in pairs) / len(pairs)
-    assert hits1 / total >= 0.79
-    assert hits3 / total >= 0.91
-    assert accuracy >= 0.68
-    assert macro_f1(pairs) >= 0.70
+    assert hits1 / total >= 0.84
+    assert hits3 / total >= 0.92
+    assert accuracy >= 0.70
+    assert macro_f1(pairs) >= 0.67
 
 
 def test_the_problems_part_after_a_review_belongs_to_that_review():
@@ -184,8 +192,10 @@ def test_a_figure_about_something_else_earns_no_target_part():
         SectionSpan(kind="review", year=2022, period="", heading="一、2022年工作总结", start=0, end=len(review))
     ]
 
+    scores = prepare_pair([commitment], review, sections, use_embeddings=False)
     (result,) = match_commitments([commitment], review, sections, use_embeddings=False)
 
-    parts = {e.text: e.parts["target"] for e in result.evidence}
-    assert parts["一般工商业电价平均降低10%"] > 0
-    assert parts["服务业对经济增长贡献率接近60%，高技术产业增速明显快于一般工业"] == 0
+    target = {unit.text: scores.parts["target"][0, j] for j, unit in enumerate(scores.units)}
+    assert target["一般工商业电价平均降低10%"] == 1
+    assert target["服务业对经济增长贡献率接近60%，高技术产业增速明显快于一般工业"] == 0
+    assert result.evidence[0].text == "一般工商业电价平均降低10%"
