@@ -21,7 +21,7 @@ from commitments.engine.ingest.wrapping import unwrap
 from commitments.engine.matching import embedding
 from commitments.engine.matching.features import CandidateFeatures, candidate_features
 from commitments.engine.matching.figures import measure_key
-from commitments.engine.matching.judge import evidence_features, judged, wording_features
+from commitments.engine.matching.judge import evidence_features, judged, with_grounds, wording_features
 from commitments.engine.matching.learned import Logistic, MatcherModel, current_model
 from commitments.engine.matching.status import last_cue, propose_status
 from commitments.engine.matching.terms import (
@@ -251,6 +251,8 @@ def decide(scores: PairScores, model: MatcherModel) -> list[MatchResult]:
     results = []
     for (result, reading, _), chance, commitment in zip(proposed, chances, scores.commitments, strict=True):
         status, reason, confidence = judged(reading, chance, commitment.vague)
+        if status != "no_evidence" and result.evidence:
+            reason = with_grounds(reason, result.evidence[0].parts)
         # Never certain: a probability rounded up to 1 would pass any bulk-confirmation floor.
         confidence = min(round(float(confidence), 3), MAX_CONFIDENCE)
         results.append(replace(result, status=status, reason=reason, confidence=confidence))

@@ -16,7 +16,7 @@ import numpy as np
 
 from commitments.engine.matching.figures import check_targets
 from commitments.engine.matching.status import NO_EVIDENCE_BELOW, last_cue
-from commitments.engine.types import EvidenceSpan, Target
+from commitments.engine.types import PART_LABELS, EvidenceSpan, Target
 
 JUDGED = ("fulfilled", "partial", "not_fulfilled", "no_evidence")
 # From the evidence model's probabilities of the top units (change with the model)…
@@ -107,3 +107,11 @@ def judged(reading: tuple[str, float, str], chance: np.ndarray, vague: bool) -> 
     if read_status not in JUDGED:
         return read_status, reason, 1 - silence
     return read_status, reason, float(chance[JUDGED.index(read_status)])
+
+
+def with_grounds(reason: str, parts: dict[str, float], count: int = 2) -> str:
+    """The reason line naming the strongest contributions that made the best evidence the best."""
+    strongest = sorted(((value, name) for name, value in parts.items() if value > 0), reverse=True)[:count]
+    if not strongest:
+        return reason
+    return f"{reason}（证据依据：{'、'.join(PART_LABELS.get(name, name) for _, name in strongest)}）"

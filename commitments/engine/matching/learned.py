@@ -19,6 +19,7 @@ from commitments.engine.matching.judge import JUDGED, STATUS_FEATURES
 from commitments.engine.matching.model_file import ModelError, model_mtime, model_path, read_model_json
 
 FORMAT = 1
+NEGLIGIBLE = 0.005  # log-odds: a bar this small says nothing and is left out
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class Logistic:
         groups: dict[str, float] = {}
         for name, value in zip(self.names, self.contributions(row[None, :])[0], strict=True):
             groups[GROUPS.get(name, name)] = groups.get(GROUPS.get(name, name), 0.0) + float(value)
-        return groups
+        return {name: value for name, value in groups.items() if abs(value) >= NEGLIGIBLE}
 
     def logits(self, rows: np.ndarray) -> np.ndarray:
         return self.contributions(rows).sum(axis=1) + self.intercept
