@@ -217,7 +217,7 @@ def write_synthetic(directory: Path, count: int) -> list[tuple[Path, Path, int]]
 
 
 def devset_pairs() -> list[tuple[Path, Path, int]]:
-    from commitments.engine.evaluation import gold_year
+    from commitments.engine.gold import gold_year
 
     pairs = []
     for gold_path in sorted(DEVSET.glob("*.gold.json")):

@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from django.core.management.base import CommandError
 
-from commitments.engine.evaluation import GoldError
+from commitments.engine.gold import GoldError
 from commitments.engine.ingest.readers.base import ReportReadError
 from commitments.engine.learning.reliability import Reliability
 from commitments.engine.learning.report import BULK_PRECISION

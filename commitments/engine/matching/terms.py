@@ -112,7 +112,7 @@ def content_terms(text: str) -> tuple[str, ...]:
     """The words of `text` that can say what it is about, in order, without repeats.
 
     Segmented per comma piece and cached: jieba never joins words across punctuation, so a text's
-    words are the union of its pieces', and the passages of one sentence (see engine.unit_windows)
+    words are the union of its pieces', and the passages of one sentence (see parts.unit_windows)
     share their pieces instead of segmenting them again.
     """
     pieces = COMMA_RE.split(text)

@@ -132,9 +132,9 @@ def test_matching_in_a_forked_child_does_not_wait_on_the_parents_embedding_threa
     """Celery's prefork workers fork after the parent may have matched once."""
     import multiprocessing
 
-    from commitments.engine.matching import engine
+    from commitments.engine.matching import parts
 
-    engine._background().submit(lambda: None).result()  # the parent now has a live thread
+    parts.background().submit(lambda: None).result()  # the parent now has a live thread
     context = multiprocessing.get_context("fork")
     with context.Pool(1) as pool:
         result = pool.apply_async(_submit_in_child)
@@ -142,9 +142,9 @@ def test_matching_in_a_forked_child_does_not_wait_on_the_parents_embedding_threa
 
 
 def _submit_in_child():
-    from commitments.engine.matching import engine
+    from commitments.engine.matching import parts
 
-    return engine._background().submit(lambda: 42).result(timeout=30)
+    return parts.background().submit(lambda: 42).result(timeout=30)
 
 
 def test_an_abbreviation_in_the_review_finds_the_plan_phrase_it_shortens():
