@@ -8,4 +8,5 @@ class CommitmentsConfig(AppConfig):
 
     def ready(self) -> None:
         # Signal receivers that keep the scorecards' tallies true.
+        from commitments import checks  # noqa: F401  (registers the system checks)
         from commitments.scorecards import tally  # noqa: F401

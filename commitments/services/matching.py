@@ -133,6 +133,20 @@ def runs_pending_finish() -> list[MatchingRun]:
     return finished
 
 
+def matcher_problem() -> str | None:
+    """Why the engine cannot match now (its model file missing, unreadable or made for other
+    features), or None: said in Chinese where a match failed, instead of "see the log"."""
+    # The engine loads spaCy, jieba and numpy: imported on first use, not whenever Django starts.
+    from commitments.engine.matching.learned import current_model
+    from commitments.engine.matching.model_file import ModelError
+
+    try:
+        current_model()
+    except ModelError as exc:
+        return str(exc)
+    return None
+
+
 def commitments_match_for_report(*, report: Report) -> MatchOutcome | None:
     """After an import: match what the new report can affect, the plan years it reviews or plans.
 

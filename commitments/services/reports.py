@@ -23,7 +23,7 @@ from commitments.models import Bureau, Commitment, Report
 from commitments.selectors.reports import NearDuplicate, report_near_duplicates
 from commitments.services.busy import BUSY_MESSAGE, database_busy
 from commitments.services.extraction import ENGINE_WARNING, extraction_save, reextraction_save
-from commitments.services.matching import commitments_match_for_report
+from commitments.services.matching import commitments_match_for_report, matcher_problem
 
 logger = logging.getLogger(__name__)
 # The readers (lxml, pypdf, python-docx, olefile: ~0.5 s) are imported in the functions that read files,
@@ -274,7 +274,7 @@ def _import(
         return _write_failed(source, exc, doing=f"saving {source}")
     notes = [w.split("：", 1)[1] for w in warnings]
     if _match_after_import(report) is None:
-        notes.append("承诺匹配出错，详情见日志；导入不受影响，可稍后用 rematch 重新匹配")
+        notes.append(_match_failed_note("导入"))
     return ImportOutcome(
         status=ImportStatus.IMPORTED,
         source=source,
@@ -360,7 +360,7 @@ def _replace(
     notes = [f"已用新版本替换报告 #{report.pk}（相似度 {percent(target.similarity)}%）"]
     notes += [w.split("：", 1)[1] for w in report.warnings]
     if _match_after_import(report) is None:
-        notes.append("承诺匹配出错，详情见日志；替换不受影响，可稍后用 rematch 重新匹配")
+        notes.append(_match_failed_note("替换"))
     return ImportOutcome(
         status=ImportStatus.REPLACED,
         source=source,
@@ -386,6 +386,13 @@ def _write_failed(source: str, exc: Exception, *, doing: str) -> ImportOutcome:
 def _match_after_import(report: Report):
     # The new report may hold the review of an earlier plan, or a plan whose review is already here.
     return commitments_match_for_report(report=report)
+
+
+def _match_failed_note(doing: str) -> str:
+    problem = matcher_problem()
+    if problem:
+        return f"未能匹配：{problem}；{doing}不受影响，修好模型后用 rematch 重新匹配"
+    return f"承诺匹配出错，详情见日志；{doing}不受影响，可稍后用 rematch 重新匹配"
 
 
 def _existing_report(*, sha256: str, bureau_name: str | None) -> Report | None:

@@ -127,3 +127,15 @@ def test_the_model_versions_page_is_the_superusers(client, make_user, django_use
     assert "m-test" in text and "引擎当前读取的模型" in text
     client.force_login(make_user("mv-analyst", "analyst"))
     assert client.get("/admin/commitments/matcherversion/").status_code == 403
+
+
+def test_an_import_with_an_unusable_model_says_why_it_was_not_matched(tmp_path, monkeypatch, seed):
+    from commitments.services.reports import report_import
+
+    broken = tmp_path / "matcher.json"
+    broken.write_text('{"format": 1, "version": "m-x", "variants": {}}', encoding="utf-8")
+    monkeypatch.setenv("MATCH_MODEL", str(broken))
+    report_import(path=seed("001"))
+    outcome = report_import(path=DEVSET / "zhongshan_2022_review.synthetic.txt", bureau_name="中山市民政局")
+    assert outcome.report is not None  # the import stands
+    assert "未能匹配" in outcome.reason and "缺少 embeddings 模型" in outcome.reason, outcome.reason
