@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from commitments.engine import analyse
 from commitments.engine.ingest.readers import ReportReadError, read_report
 from commitments.engine.matching import embedding, engine
-from commitments.engine.types import STATUS_LABELS, Extraction
+from commitments.engine.types import PART_LABELS, STATUS_LABELS, Extraction
 from commitments.services.reports import InvalidYear, year_check
 
 logger = logging.getLogger(__name__)
@@ -155,8 +155,10 @@ def _as_listing(plan_file, review_file, year: int, rows) -> str:
             lines.append(f"   主题：{' > '.join(span.topic_path)}")
         lines.append(f"   理由：{result.reason}")
         for rank, item in enumerate(result.evidence, 1):
-            parts = "、".join(f"{name} {value:.2f}" for name, value in item.parts.items() if value)
+            parts = "、".join(
+                f"{PART_LABELS.get(name, name)} {value:+.2f}" for name, value in item.parts.items() if value
+            )
             lines.append(f"   证据{rank}（{item.score:.2f}）：{item.text}")
             if parts:
-                lines.append(f"          得分构成：{parts}")
+                lines.append(f"          得分构成（对数几率）：{parts}")
     return "\n".join(lines)
