@@ -7,7 +7,7 @@ REQUIREMENTS := $(sort $(wildcard requirements*.txt))
 # Reinstall only when a requirements file changes, so a second `make test` starts at once.
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: venv demo test test-postgres lint evaluate clean debian-packages
+.PHONY: venv demo test test-postgres lint evaluate evaluate-cv train-matcher clean debian-packages
 
 venv: $(STAMP)
 
@@ -39,6 +39,15 @@ test-postgres: venv
 # The engine's figures against the devset gold files (extraction, evidence, status), the sampled real pairs too.
 evaluate: venv
 	$(BIN)/python manage.py evaluate ../shared/devset/*.gold.json ../shared/devset/sampled/*.gold.json
+
+# The figures to quote: each pair scored by a matcher fitted without it (leave-one-pair-out).
+evaluate-cv: venv
+	$(BIN)/python manage.py evaluate --cv ../shared/devset/*.gold.json ../shared/devset/sampled/*.gold.json
+
+# Fit the shipped matcher on every gold file (writes commitments/engine/matching/model/matcher.json).
+train-matcher: venv
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py train_matcher ../shared/devset/*.gold.json ../shared/devset/sampled/*.gold.json
 
 lint: venv
 	$(BIN)/ruff check .
