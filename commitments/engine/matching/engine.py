@@ -248,7 +248,7 @@ def _read(scores: PairScores, row: int, chosen: list[int]):
         targets=commitment.targets,
         evidence=as_ruled,
         action_units=scores.actions[row],
-        silent=False,
+        reported=True,
     )
     wording = wording_features(
         reading=reading,

@@ -233,7 +233,7 @@ def propose_status(
     targets: tuple[Target, ...],
     evidence: list[EvidenceSpan],
     action_units: list[str | None] = (),
-    silent: bool | None = None,
+    reported: bool = False,
 ) -> tuple[str, float, str]:
     """(status, confidence, one-line Chinese reason) for one commitment.
 
@@ -241,15 +241,12 @@ def propose_status(
 
     `action_units` holds, for each sub-action of the commitment (its comma-separated actions),
     the review sentence that best reports it, or None when the review is silent about it.
-    `silent` is the evidence model's call that the review does not report on the commitment; without
-    it, the rule score's thresholds decide.
+    `reported=True` reads the evidence as if the review reports on the commitment, skipping the rule
+    score's silence thresholds: the status model (judge.py) makes that call.
     """
     best = evidence[0] if evidence else None
     best_score = best.score if best else 0.0
-    if silent is not None and best is not None:
-        if silent:
-            note = "（承诺表述笼统）" if vague else ""
-            return "no_evidence", 0.5, f"回顾中未找到与该承诺相关的表述{note}"
+    if reported and best is not None:
         if vague and best_score < VAGUE_EVIDENCE_BELOW:
             return "unverifiable", 0.5, "表述笼统，无法核验；回顾中只有泛泛的相关表述"
     elif best is None or best_score < (VAGUE_EVIDENCE_BELOW if vague else NO_EVIDENCE_BELOW):
