@@ -410,3 +410,65 @@ class MatcherVersion(models.Model):
 
     def __str__(self) -> str:
         return self.version
+
+
+class ImportJob(models.Model):
+    """One uploaded report imported in the background (a big file, later a scan to recognise).
+
+    The row is the job: the held upload's token, who asked, how far it got (stage, done / total), what came
+    of it. A job whose process is gone is run again (the held bytes are still there); a near-copy waits
+    for the requester's answer, as the import page asks it.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "进行中"
+        AWAITING = "awaiting", "待确认"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+        CANCELLED = "cancelled", "已取消"
+
+    ACTIVE = (State.QUEUED, State.RUNNING)
+
+    filename = models.CharField("文件名", max_length=255)
+    size = models.PositiveBigIntegerField("文件大小（字节）", default=0)
+    token = models.CharField("暂存文件", max_length=64, blank=True, editable=False)
+    bureau_name = models.CharField("发布单位（填写）", max_length=200, blank=True)
+    year = models.PositiveSmallIntegerField("报告年份（填写）", null=True, blank=True)
+    # The answer about a near-copy, once given: "replace" (of near_duplicate_of) or "keep".
+    near_duplicates = models.CharField("几乎相同时", max_length=10, default="ask")
+    near_duplicate_of = models.ForeignKey(
+        Report, verbose_name="几乎相同的报告", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    similarity = models.FloatField("相似度", null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.QUEUED)
+    stage = models.CharField("当前步骤", max_length=40, blank=True)
+    done = models.PositiveIntegerField("已完成步骤", default=0)
+    total = models.PositiveIntegerField("步骤总数", default=0)
+    outcome = models.CharField("导入结果", max_length=20, blank=True)
+    report = models.ForeignKey(
+        Report, verbose_name="报告", null=True, blank=True, on_delete=models.SET_NULL, related_name="import_jobs"
+    )
+    sections = models.PositiveIntegerField("部分数", default=0)
+    commitments = models.PositiveIntegerField("承诺数", default=0)
+    message = models.TextField("说明", blank=True)
+    cancel_requested = models.BooleanField("已请求取消", default=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    enqueued_at = models.DateTimeField("入队时间", null=True, blank=True)
+    heartbeat_at = models.DateTimeField("最近进度时间", null=True, blank=True)
+    holder_host = models.CharField("执行主机", max_length=255, blank=True, editable=False)
+    holder_pid = models.PositiveIntegerField("执行进程", null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
+
+    class Meta:
+        verbose_name = "导入任务"
+        verbose_name_plural = "导入任务"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"导入 #{self.pk}（{self.filename}）"

@@ -9,6 +9,8 @@ sends queued runs again.
 from __future__ import annotations
 
 import logging
+import os
+import threading
 
 import kombu.exceptions
 import redis.exceptions
@@ -17,12 +19,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from commitments.models import MatchingRun
+from commitments.models import ImportJob, MatchingRun
 
 logger = logging.getLogger(__name__)
 
 RUN_EXECUTE = "commitments.tasks.matching_run_execute"
 REPORT_REFRESH = "commitments.tasks.report_refresh"
+IMPORT_EXECUTE = "commitments.tasks.import_job_execute"
 
 # What sending a task raises when the broker cannot be reached.
 ENQUEUE_ERRORS = (kombu.exceptions.KombuError, redis.exceptions.RedisError, OSError)
@@ -31,10 +34,9 @@ ENQUEUE_ERRORS = (kombu.exceptions.KombuError, redis.exceptions.RedisError, OSEr
 class EnqueueFailed(Exception):
     """The task queue could not take the job; the run stays queued and is sent again later."""
 
-    def __init__(self, run: MatchingRun, cause: Exception):
-        super().__init__(
-            f"任务队列不可用（{type(cause).__name__}: {cause}），运行 #{run.pk} 已记录，恢复后自动重新排队"
-        )
+    def __init__(self, run: MatchingRun | ImportJob, cause: Exception):
+        what = f"导入任务 #{run.pk}" if isinstance(run, ImportJob) else f"运行 #{run.pk}"
+        super().__init__(f"任务队列不可用（{type(cause).__name__}: {cause}），{what} 已记录，恢复后自动重新排队")
         self.run = run
 
 
@@ -80,3 +82,61 @@ def _task(name: str):
     if name not in tasks:
         current_app.loader.import_default_modules()
     return tasks[name]
+
+
+def import_job_enqueue(job: ImportJob) -> None:
+    """Have the job imported once the current transaction commits: by a worker, or (embedded default, no
+    broker) by a thread of this process, so that the web request that made it returns at once."""
+
+    def send() -> None:
+        try:
+            import_job_send(job)
+        except EnqueueFailed:
+            logger.warning("import job %s could not be sent; the periodic check will send it", job.pk)
+
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(send)
+    else:
+        send()
+
+
+def import_job_send(job: ImportJob) -> None:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        # The process that will run it, so that a job left queued by a killed server is known to be lost.
+        ImportJob.objects.filter(pk=job.pk).update(enqueued_at=timezone.now())
+        ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.QUEUED).update(
+            holder_host=_host(), holder_pid=os.getpid()
+        )
+        thread = threading.Thread(target=_import_in_thread, args=(job.pk,), name=f"import-job-{job.pk}", daemon=True)
+        IMPORT_THREADS[:] = [*(t for t in IMPORT_THREADS if t.is_alive()), thread]
+        thread.start()
+        return
+    ImportJob.objects.filter(pk=job.pk).update(enqueued_at=timezone.now())
+    try:
+        _task(IMPORT_EXECUTE).delay(job.pk)
+    except ENQUEUE_ERRORS as exc:
+        failure = EnqueueFailed(job, exc)
+        ImportJob.objects.filter(pk=job.pk).update(enqueued_at=None, message=str(failure))
+        logger.warning("enqueueing import job %s failed: %s", job.pk, exc)
+        raise failure from exc
+
+
+# The embedded default's import threads (tests wait for them; a thread is one import, then it ends).
+IMPORT_THREADS: list[threading.Thread] = []
+
+
+def _import_in_thread(job_id: int) -> None:
+    from django.db import connection
+
+    try:
+        _task(IMPORT_EXECUTE).apply(args=(job_id,))
+    except Exception:
+        logger.exception("import job %s failed in its thread", job_id)
+    finally:
+        connection.close()
+
+
+def _host() -> str:
+    import socket
+
+    return socket.gethostname()[:255]

@@ -9,6 +9,7 @@ import redis.exceptions
 from celery import shared_task
 from django import db
 
+from commitments.jobs import imports
 from commitments.jobs import runs as jobs
 from commitments.services.runs import ScopeBusy
 
@@ -70,3 +71,8 @@ def matching_check() -> None:
 def matching_nightly() -> None:
     runs = jobs.matching_nightly_request()
     logger.info("nightly re-match: %d runs requested", len(runs))
+
+
+@shared_task(**RETRY)
+def import_job_execute(job_id: int) -> None:
+    imports.import_job_execute(job_id=job_id)

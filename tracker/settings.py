@@ -119,6 +119,10 @@ UPLOAD_HOLD_DIR = Path(
     env_str("UPLOAD_HOLD_DIR", "") or Path(tempfile.gettempdir()) / f"chengnuo-upload-hold-{os.getuid()}"
 )
 
+# An upload this large or larger is imported by a job (a worker; the embedded default: a thread of the
+# server) while the page shows its progress; smaller ones are imported within the request.
+IMPORT_JOB_MIN_BYTES = env_int("IMPORT_JOB_MIN_BYTES", 1024 * 1024)
+
 # Reports larger than this are refused at import with a clear message.
 REPORT_MAX_BYTES = env_int("REPORT_MAX_BYTES", 20 * 1024 * 1024)
 # What a report may hold once unpacked (commitments.engine.ingest.readers.ReadLimits): beyond a

@@ -1,3 +1,11 @@
 """The Chinese admin, one module per model family; importing them here registers them (autodiscovery)."""
 
-from commitments.admin import assessments, bureaus, commitments, matcher_versions, reports, runs  # noqa: F401
+from commitments.admin import (  # noqa: F401
+    assessments,
+    bureaus,
+    commitments,
+    import_jobs,
+    matcher_versions,
+    reports,
+    runs,
+)

@@ -23,6 +23,7 @@ from commitments.models import (
 )
 from commitments.selectors.access import user_may_edit_bureau, user_may_see_bureau
 from commitments.selectors.reports import report_awaits_matching
+from commitments.services.import_jobs import import_in_background, import_job_create
 from commitments.services.matching import commitments_match_for_report
 from commitments.services.reports import (
     YEAR_MAX,
@@ -75,6 +76,8 @@ class ReportImportMixin:
             data = upload.read()
             held = {"filename": upload.name, "bureau": form.cleaned_data["bureau"] or None}
             held["year"] = form.cleaned_data["year"]
+            if import_in_background(len(data)):
+                return self._import_in_background(request, data, held)
             outcome = report_import_bytes(
                 data=data,
                 filename=held["filename"],
@@ -103,6 +106,19 @@ class ReportImportMixin:
             "max_mb": settings.REPORT_MAX_BYTES // (1024 * 1024),
         }
         return TemplateResponse(request, "admin/commitments/report/import.html", context)
+
+    def _import_in_background(self, request: HttpRequest, data: bytes, held: dict) -> HttpResponse:
+        """A big file: held and imported by a job; the job's page shows its progress and then its outcome."""
+        try:
+            job = import_job_create(
+                data=data, filename=held["filename"], bureau_name=held["bureau"], year=held["year"], user=request.user
+            )
+        except (OSError, UploadHoldError):
+            logger.exception("holding the upload %s for its job failed", held["filename"])
+            messages.error(request, "上传的文件无法暂存以在后台导入：未导入，请联系管理员")
+            return redirect("admin:commitments_report_import")
+        messages.info(request, f"“{job.filename}”较大，已转入后台导入（导入任务 #{job.pk}）；本页显示进度")
+        return redirect("admin:commitments_importjob_change", job.pk)
 
     def import_decide_view(self, request: HttpRequest) -> HttpResponse:
         """The analyst's answer about a near-copy: the held upload replaces the report, is kept as another

@@ -24,6 +24,7 @@ from commitments.engine.matching.model_file import engine_version
 from commitments.models import Assessment, Bureau, Evidence, MatchingRun, Report, Section
 from commitments.queue import EnqueueFailed, report_refresh_send, run_send
 from commitments.services.extraction import report_reextract
+from commitments.services.import_jobs import import_jobs_recover
 from commitments.services.matching import commitments_match, report_plan_years
 from commitments.services.runs import ScopeBusy, holder_gone, matching_run_request
 
@@ -101,13 +102,15 @@ def outdated_scopes() -> list[tuple[int, int]]:
 @dataclass
 class CheckOutcome:
     recovered: list[MatchingRun]
+    imports: list  # import jobs sent again (their process died, or their message was lost)
     reextracted: list[int]  # report ids sent for re-extraction
     requested: list[MatchingRun]
 
 
 def matching_check() -> CheckOutcome:
-    """The periodic check: recover lost runs, then bring what an older engine made up to date."""
+    """The periodic check: recover lost runs and import jobs, then bring what an older engine made up to date."""
     recovered = matching_runs_recover()
+    imports = import_jobs_recover()
     outdated_reports = list(Report.objects.exclude(engine_version=analyse.ENGINE_VERSION).values_list("pk", flat=True))
     for report_id in outdated_reports:
         report_refresh_send(report_id)
@@ -116,7 +119,7 @@ def matching_check() -> CheckOutcome:
         matching_run_request(bureau=bureaus[b], year=y, trigger=MatchingRun.Trigger.OUTDATED)
         for b, y in outdated_scopes()
     ]
-    return CheckOutcome(recovered=recovered, reextracted=outdated_reports, requested=requested)
+    return CheckOutcome(recovered=recovered, imports=imports, reextracted=outdated_reports, requested=requested)
 
 
 def matching_nightly_request() -> list[MatchingRun]:

@@ -36,6 +36,16 @@ YEAR_MAX = 2100
 
 READ_WARNING = "读取："
 
+# The steps of an import, as a job's progress names them; a progress callback may stop the import
+# (ImportCancelled) when told of any step before the write.
+STEP_READ, STEP_EXTRACT, STEP_WRITE, STEP_MATCH = "读取文件", "识别结构、抽取承诺", "写入数据库", "匹配回顾"
+IMPORT_STEPS = (STEP_READ, STEP_EXTRACT, STEP_WRITE, STEP_MATCH)
+Progress = Callable[[str], None]
+
+
+class ImportCancelled(Exception):
+    """Raised by a progress callback: the requester cancelled the import before anything was written."""
+
 
 class ImportStatus(models.TextChoices):
     IMPORTED = "imported", "已导入"
@@ -138,8 +148,10 @@ def report_import_bytes(
     imported_by: AbstractBaseUser | None = None,
     near_duplicates: str = NearDuplicates.ASK,
     near_duplicate_of: int | None = None,
+    progress: Progress | None = None,
 ) -> ImportOutcome:
-    """Import an uploaded report; the same rules as `report_import`."""
+    """Import an uploaded report; the same rules as `report_import`. `progress` is told each step (IMPORT_STEPS)
+    as it starts, and may raise ImportCancelled before the write: nothing is written then."""
     from commitments.engine.ingest.readers import read_report_bytes
 
     return _import(
@@ -152,6 +164,7 @@ def report_import_bytes(
         imported_by=imported_by,
         near_duplicates=near_duplicates,
         near_duplicate_of=near_duplicate_of,
+        progress=progress,
     )
 
 
@@ -185,14 +198,17 @@ def _import(
     imported_by: AbstractBaseUser | None,
     near_duplicates: str = NearDuplicates.ASK,
     near_duplicate_of: int | None = None,
+    progress: Progress | None = None,
 ) -> ImportOutcome:
     from commitments.engine.ingest.readers import ReportReadError
 
+    step = progress or (lambda _step: None)
     choice = NearDuplicates(near_duplicates)  # ValueError: a caller's mistake, not the user's
     try:
         year = year_check(year)
     except InvalidYear as exc:
         return ImportOutcome(status=ImportStatus.FAILED, source=source, reason=str(exc))
+    step(STEP_READ)
     try:
         document = read()
     except ReportReadError as exc:
@@ -228,6 +244,7 @@ def _import(
                 return _near_duplicate(source, candidates[0])
             target = (shown or candidates)[0]
 
+    step(STEP_EXTRACT)
     try:
         result = engine.analyse_text(
             text,
@@ -240,9 +257,17 @@ def _import(
         return ImportOutcome(
             status=ImportStatus.FAILED, source=source, reason=f"抽取引擎出错（{type(exc).__name__}），详情见日志"
         )
+    step(STEP_WRITE)
     if target is not None:
         return _replace(
-            target, source=source, document=document, sha256=sha256, year=year, result=result, imported_by=imported_by
+            target,
+            source=source,
+            document=document,
+            sha256=sha256,
+            year=year,
+            result=result,
+            imported_by=imported_by,
+            step=step,
         )
 
     warnings = [READ_WARNING + w for w in document.warnings] + [ENGINE_WARNING + w for w in result.warnings]
@@ -273,6 +298,7 @@ def _import(
     except Exception as exc:
         return _write_failed(source, exc, doing=f"saving {source}")
     notes = [w.split("：", 1)[1] for w in warnings]
+    step(STEP_MATCH)
     if _match_after_import(report) is None:
         notes.append(_match_failed_note("导入"))
     return ImportOutcome(
@@ -318,6 +344,7 @@ def _replace(
     year: int | None,
     result: engine.Extraction,
     imported_by: AbstractBaseUser | None,
+    step: Progress,
 ) -> ImportOutcome:
     """The text becomes a new version of the report: the same row, so that no scorecard counts two versions.
 
@@ -359,6 +386,7 @@ def _replace(
         return _write_failed(source, exc, doing=f"replacing report {target.report.pk} by {source}")
     notes = [f"已用新版本替换报告 #{report.pk}（相似度 {percent(target.similarity)}%）"]
     notes += [w.split("：", 1)[1] for w in report.warnings]
+    step(STEP_MATCH)
     if _match_after_import(report) is None:
         notes.append(_match_failed_note("替换"))
     return ImportOutcome(

@@ -100,7 +100,7 @@ def matching_run_start(run: MatchingRun, *, total: int, force: bool = False) -> 
 def holder_gone(run: MatchingRun, *, now=None) -> str:
     """Why a running run's process is known to be gone (a Chinese reason), or "" while it may be alive."""
     now = now or timezone.now()
-    if run.holder_host == HOST and run.holder_pid and not _process_alive(run.holder_pid):
+    if run.holder_host == HOST and run.holder_pid and not process_alive(run.holder_pid):
         return f"执行进程 {run.holder_pid} 已不存在"
     stale_before = now - timedelta(seconds=settings.MATCHING_RUN_STALE_SECONDS)
     if run.heartbeat_at is None or run.heartbeat_at < stale_before:
@@ -108,7 +108,8 @@ def holder_gone(run: MatchingRun, *, now=None) -> str:
     return ""
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process of this host with that pid exists (another user's counts as alive)."""
     if pid == os.getpid():
         return True
     try:

@@ -16,6 +16,7 @@ from commitments.models import (
     Bureau,
     BureauAssignment,
     Commitment,
+    ImportJob,
     MatchingRun,
     Report,
     Section,
@@ -31,6 +32,8 @@ BUREAU_OF = {
     Commitment: "section__report__bureau_id",
     Assessment: "commitment__section__report__bureau_id",
     MatchingRun: "scope_bureau_id",
+    # A job is its uploader's (the list shows only one's own); its report reaches the bureau.
+    ImportJob: "report__bureau_id",
     BureauAssignment: "bureau_id",
 }
 ROLES = ("analyst", "viewer", "analyst_without_bureau")
@@ -47,7 +50,9 @@ def bureau_with_rows(name: str) -> dict:
     run = MatchingRun.objects.create(scope_bureau=bureau, scope_year=2022)
     owner = get_user_model().objects.create_user(username=f"owner-{bureau.pk}", password="pass", is_staff=True)
     assignment = BureauAssignment.objects.create(user=owner, bureau=bureau)
+    job = ImportJob.objects.create(filename="报告.txt", requested_by=owner, report=report, state="done")
     return {
+        ImportJob: job,
         Bureau: bureau,
         Report: report,
         Section: section,

@@ -134,3 +134,26 @@ def test_two_runs_of_the_same_scope_at_once_one_waits_and_results_are_identical(
     assert_complete(bureau)
     log = (start_worker.log_dir / "tracker.log").read_text(encoding="utf-8")
     assert re.search(rf"run {later.pk} waits: 同一范围的匹配运行 #{earlier.pk} 正在进行", log)
+
+
+def test_a_worker_imports_a_big_upload_held_by_the_web_process(start_worker, settings, tmp_path, staff_user):
+    from commitments.models import ImportJob, Report
+    from commitments.services.import_jobs import import_job_create
+    from tests.paths import seed
+
+    settings.UPLOAD_HOLD_DIR = tmp_path / "held"
+    start_worker(UPLOAD_HOLD_DIR=str(settings.UPLOAD_HOLD_DIR))
+    job = import_job_create(
+        data=seed("003").read_bytes(), filename="兰陵.txt", bureau_name=None, year=None, user=staff_user
+    )
+
+    def finished():
+        job.refresh_from_db()
+        assert job.state != ImportJob.State.FAILED, job.message
+        return job.state == ImportJob.State.DONE
+
+    wait_for(finished, timeout=180, what="the worker to import the upload")
+    report = Report.objects.get()
+    assert (job.outcome, job.report_id, job.attempts) == ("imported", report.pk, 1)
+    assert job.commitments == Commitment.objects.filter(section__report=report).count() > 0
+    assert not any(settings.UPLOAD_HOLD_DIR.iterdir())  # the held bytes are let go

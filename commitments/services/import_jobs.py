@@ -1,0 +1,253 @@
+"""Writes of import jobs: a big upload is held, becomes a job row, and is imported by a worker.
+
+The web request only keeps the bytes (services.uploads) and writes the row; the import runs in a Celery
+worker, or, with the embedded default, in a thread of the server process (commitments.queue). The row
+holds everything the import needs besides the bytes, so a job whose process died is simply run again:
+nothing of an import is written before its one transaction commits.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from commitments.models import ImportJob
+from commitments.queue import import_job_enqueue
+from commitments.selectors.access import user_may_see_bureau
+from commitments.services.reports import (
+    IMPORT_STEPS,
+    STEP_MATCH,
+    ImportCancelled,
+    ImportOutcome,
+    ImportStatus,
+    NearDuplicates,
+    report_import_bytes,
+)
+from commitments.services.runs import HOST, holder_gone, process_alive
+from commitments.services.uploads import upload_held, upload_hold, upload_release
+
+logger = logging.getLogger(__name__)
+
+CANCELLED_MESSAGE = "已按上传人的要求取消，未写入任何内容"
+
+
+def import_in_background(size: int) -> bool:
+    """Whether an upload of `size` bytes is imported by a job rather than inside the request."""
+    return size >= settings.IMPORT_JOB_MIN_BYTES
+
+
+def import_job_create(
+    *, data: bytes, filename: str, bureau_name: str | None, year: int | None, user: AbstractBaseUser | None
+) -> ImportJob:
+    """Hold the upload and queue its import; OSError / UploadHoldError when the bytes cannot be held."""
+    token = upload_hold(data)
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            filename=filename[:255],
+            size=len(data),
+            token=token,
+            bureau_name=(bureau_name or "")[:200],
+            year=year,
+            requested_by=user if user is not None and user.is_authenticated else None,
+            total=len(IMPORT_STEPS),
+        )
+        import_job_enqueue(job)
+    return job
+
+
+@dataclass(frozen=True)
+class Claim:
+    job: ImportJob | None
+    why_not: str = ""
+
+
+def import_job_claim(job_id: int) -> Claim:
+    """Take the job to run it: queued, or running in a process known to be gone. Anything else is left."""
+    now = timezone.now()
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None:
+            return Claim(None, "no such job")
+        if job.state == ImportJob.State.RUNNING:
+            gone = holder_gone(job, now=now)
+            if not gone:
+                return Claim(None, f"running in {job.holder_host}:{job.holder_pid}")
+            logger.warning("import job %s taken over: %s", job.pk, gone)
+        elif job.state != ImportJob.State.QUEUED:
+            return Claim(None, f"state {job.state}")
+        job.state = ImportJob.State.RUNNING
+        job.started_at = job.heartbeat_at = now
+        job.holder_host, job.holder_pid = HOST, os.getpid()
+        job.attempts += 1
+        job.done, job.stage = 0, ""
+        job.save(
+            update_fields=[
+                "state",
+                "started_at",
+                "heartbeat_at",
+                "holder_host",
+                "holder_pid",
+                "attempts",
+                "done",
+                "stage",
+            ]
+        )
+    return Claim(job)
+
+
+def import_job_run(job: ImportJob) -> ImportJob:
+    """Import a claimed job's held upload and record the outcome on the row."""
+    if job.cancel_requested:
+        return _finish(job, state=ImportJob.State.CANCELLED, message=CANCELLED_MESSAGE, release=True)
+    data = upload_held(job.token)
+    if data is None:
+        return _finish(
+            job,
+            state=ImportJob.State.FAILED,
+            message="暂存的上传文件已不存在（超过一天或已清理），请重新上传",
+            release=True,
+        )
+
+    def progress(step: str) -> None:
+        index = IMPORT_STEPS.index(step)
+        cancelled = ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists()
+        if cancelled and step != STEP_MATCH:  # once written, the report stays (matching is not undone)
+            raise ImportCancelled
+        ImportJob.objects.filter(pk=job.pk).update(stage=step, done=index, heartbeat_at=timezone.now())
+
+    try:
+        outcome = report_import_bytes(
+            data=data,
+            filename=job.filename,
+            bureau_name=job.bureau_name or None,
+            year=job.year,
+            imported_by=job.requested_by,
+            near_duplicates=job.near_duplicates,
+            near_duplicate_of=job.near_duplicate_of_id,
+            progress=progress,
+        )
+    except ImportCancelled:
+        return _finish(job, state=ImportJob.State.CANCELLED, message=CANCELLED_MESSAGE, release=True)
+    return import_job_record(job, outcome)
+
+
+def import_job_record(job: ImportJob, outcome: ImportOutcome) -> ImportJob:
+    """The outcome on the row: a near-copy waits for the requester (the bytes stay held), the rest is final."""
+    if outcome.status == ImportStatus.NEAR_DUPLICATE:
+        job.near_duplicate_of = outcome.existing
+        job.similarity = outcome.similarity
+        job.outcome = outcome.status
+        user = job.requested_by
+        visible = user is None or user_may_see_bureau(user=user, bureau_id=outcome.existing.bureau_id)
+        # A report of a bureau the requester does not handle is not named to them, not even its title.
+        message = outcome.reason if visible else f"“{outcome.existing.bureau}”已有一份与此几乎相同或同名的报告"
+        return _finish(job, state=ImportJob.State.AWAITING, message=message, release=False)
+    job.outcome = outcome.status
+    job.report = outcome.report
+    job.sections, job.commitments = outcome.sections, outcome.commitments
+    job.similarity = outcome.similarity
+    failed = outcome.status == ImportStatus.FAILED
+    return _finish(
+        job,
+        state=ImportJob.State.FAILED if failed else ImportJob.State.DONE,
+        message=outcome.reason,
+        release=True,
+        done=job.done if failed else len(IMPORT_STEPS),
+    )
+
+
+def import_job_decide(job: ImportJob, *, decision: str) -> ImportJob:
+    """The requester's answer about a near-copy: import again as a new version or a second report, or drop it.
+
+    ValueError for an answer that is none of these or a job that is not waiting for one.
+    """
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.state != ImportJob.State.AWAITING:
+            raise ValueError(f"job {job.pk} awaits no decision ({job.state})")
+        if decision == "cancel":
+            return _finish(job, state=ImportJob.State.CANCELLED, message="已取消导入，未保存任何内容", release=True)
+        if decision not in (NearDuplicates.REPLACE, NearDuplicates.KEEP):
+            raise ValueError(f"not a decision: {decision!r}")
+        job.near_duplicates = decision
+        job.state = ImportJob.State.QUEUED
+        job.outcome, job.message, job.done, job.stage = "", "", 0, ""
+        job.finished_at = None
+        job.save(update_fields=["near_duplicates", "state", "outcome", "message", "done", "stage", "finished_at"])
+        import_job_enqueue(job)
+    return job
+
+
+def import_job_cancel(job: ImportJob) -> ImportJob:
+    """Cancel a job: a queued one at once; a running one stops before it writes (after, the report stays)."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.state in (ImportJob.State.QUEUED, ImportJob.State.AWAITING):
+            return _finish(job, state=ImportJob.State.CANCELLED, message=CANCELLED_MESSAGE, release=True)
+        if job.state == ImportJob.State.RUNNING:
+            job.cancel_requested = True
+            job.save(update_fields=["cancel_requested"])
+    return job
+
+
+def import_jobs_recover() -> list[ImportJob]:
+    """Send again the jobs whose process is gone (a killed server or worker) or whose message was lost.
+
+    Called by the periodic check, and by the import pages (the embedded default has no periodic check).
+    """
+    now = timezone.now()
+    lost_before = now - timedelta(seconds=settings.MATCHING_RUN_REQUEUE_SECONDS)
+    recovered = []
+    for job in ImportJob.objects.filter(state__in=ImportJob.ACTIVE):
+        if job.state == ImportJob.State.RUNNING:
+            lost = bool(holder_gone(job, now=now))
+        else:
+            # Never sent (the queue was down), sent by a process of this host that is gone (a thread of a
+            # killed server), or sent so long ago that the message must be lost.
+            lost = (
+                job.enqueued_at is None
+                or (job.holder_host == HOST and job.holder_pid is not None and not process_alive(job.holder_pid))
+                or job.enqueued_at < lost_before
+            )
+        if lost:
+            import_job_enqueue(job)
+            recovered.append(job)
+    return recovered
+
+
+def _finish(job: ImportJob, *, state: str, message: str, release: bool, done: int | None = None) -> ImportJob:
+    if release and job.token:
+        upload_release(job.token)
+        job.token = ""
+    job.state = state
+    job.message = message
+    job.finished_at = timezone.now()
+    job.heartbeat_at = None
+    if done is not None:
+        job.done = done
+    job.stage = ImportJob.State(state).label
+    job.save(
+        update_fields=[
+            "state",
+            "message",
+            "finished_at",
+            "heartbeat_at",
+            "done",
+            "stage",
+            "token",
+            "outcome",
+            "report",
+            "sections",
+            "commitments",
+            "similarity",
+            "near_duplicate_of",
+        ]
+    )
+    return job
