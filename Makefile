@@ -7,7 +7,7 @@ REQUIREMENTS := $(sort $(wildcard requirements*.txt))
 # Reinstall only when a requirements file changes, so a second `make test` starts at once.
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: venv demo test test-postgres lint evaluate evaluate-cv train-matcher clean debian-packages
+.PHONY: venv demo test test-postgres lint evaluate evaluate-cv train-matcher train-kinds clean debian-packages
 
 venv: $(STAMP)
 
@@ -48,6 +48,10 @@ evaluate-cv: venv
 train-matcher: venv
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py train_matcher ../shared/devset/*.gold.json ../shared/devset/sampled/*.gold.json
+
+# Fit the shipped concrete / vague / not-a-commitment call (writes commitments/engine/nlp/kinds/model/kinds.json).
+train-kinds: venv
+	$(BIN)/python manage.py train_kinds ../shared/devset/*.gold.json ../shared/devset/sampled/*.gold.json
 
 lint: venv
 	$(BIN)/ruff check .

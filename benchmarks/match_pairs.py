@@ -399,7 +399,7 @@ def main() -> None:
         cold_child(plan, review, int(year), use_embeddings=not args.no_embeddings)
         return
 
-    from commitments.engine.analyse import ENGINE_VERSION
+    from commitments.engine.analyse import engine_version as extract_version
     from commitments.engine.matching.model_file import engine_version
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -409,7 +409,7 @@ def main() -> None:
         devset = devset_pairs()
         modes = [False] if args.no_embeddings else [False, True]  # lexical first: its RSS without the model
         print(
-            f"match_pairs: {ENGINE_VERSION} / {engine_version()}, {os.cpu_count()} CPUs, "
+            f"match_pairs: {extract_version()} / {engine_version()}, {os.cpu_count()} CPUs, "
             f"python {sys.version.split()[0]}, synthetic seed {SEED}, load average {os.getloadavg()[0]:.2f}"
         )
         colds = {mode: cold(synthetic[0], use_embeddings=mode) for mode in modes}

@@ -22,3 +22,20 @@ def matcher_model_check(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def kind_model_check(app_configs, **kwargs):
+    from commitments.engine.nlp.kinds.model import KindModelError, current_kind_model
+
+    try:
+        current_kind_model()
+    except KindModelError as exc:
+        return [
+            Warning(
+                f"承诺类型模型不可用：{exc}",
+                hint="检查 KIND_MODEL，或运行 manage.py train_kinds 生成模型；在此之前报告无法导入或重新抽取。",
+                id="commitments.W002",
+            )
+        ]
+    return []

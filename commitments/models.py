@@ -109,13 +109,38 @@ class Commitment(models.Model):
     targets = models.JSONField("量化目标", default=list, blank=True)
     actions = models.JSONField("行动词", default=list, blank=True)
     deadline = models.CharField("时限", max_length=100, blank=True)
-    vague = models.BooleanField("表述笼统", default=False)
+
+    class Kind(models.TextChoices):
+        CONCRETE = "concrete", "具体"
+        VAGUE = "vague", "表述笼统"
+        NOT_COMMITMENT = "not_commitment", "非承诺"
+
+    kind = models.CharField(
+        "类型", max_length=20, choices=Kind.choices, default=Kind.CONCRETE, help_text="只有具体承诺计入完成率"
+    )
+    # Anything not concrete (vague, or not a commitment at all) is out of the rate: the flag the counts read.
+    vague = models.BooleanField("不计入完成率", default=False)
+    kind_by_analyst = models.BooleanField(
+        "类型由分析员确定", default=False, help_text="重新抽取时保留分析员确定的类型，不被机器改写"
+    )
     engine_version = models.CharField("引擎版本", max_length=40, blank=True)
+    # Only saves through the ORM (an analyst's call on the kind) are versions; the extractor writes in bulk.
+    history = HistoricalRecords(
+        verbose_name="承诺历史",
+        excluded_fields=["text", "topic_path", "documents", "targets", "actions", "start", "end", "order"],
+    )
 
     class Meta:
         verbose_name = "承诺"
         verbose_name_plural = "承诺"
         ordering = ["section", "order"]
+        constraints = [
+            # `vague` is what the counts read; it must say the same as the kind, whoever writes the row.
+            models.CheckConstraint(
+                condition=models.Q(kind="concrete", vague=False) | (~models.Q(kind="concrete") & models.Q(vague=True)),
+                name="commitment_vague_follows_kind",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.text[:60]
@@ -365,6 +390,7 @@ class Tally(models.Model):
     assessed = models.PositiveIntegerField("已评估", default=0)
     confirmed = models.PositiveIntegerField("分析员确认", default=0)
     vague_commitments = models.PositiveIntegerField("表述笼统", default=0)
+    not_commitments = models.PositiveIntegerField("非承诺", default=0)
     # The rate's counts: commitments not flagged vague, with a verifiable status (tally.counts()).
     rated_fulfilled = models.PositiveIntegerField("计入完成率的已完成", default=0)
     rated_partial = models.PositiveIntegerField("计入完成率的部分完成", default=0)

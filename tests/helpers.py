@@ -180,6 +180,7 @@ def commitment_build(
         start=0,
         end=len(text),
         vague=vague,
+        kind=Commitment.Kind.VAGUE if vague else Commitment.Kind.CONCRETE,
     )
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
 
 from commitments.admin.mixins import EXCERPT_CHARS, BureauScopedMixin, PlanYearFilter, assessment_of, score_parts
 from commitments.engine.types import STATUS_LABELS
@@ -13,9 +15,12 @@ from commitments.models import (
     Commitment,
     Evidence,
 )
+from commitments.queue import EnqueueFailed
 from commitments.selectors.lists import (
     commitments_for_user,
 )
+from commitments.services.kinds import commitments_kind_set
+from commitments.services.runs import matching_run_request
 
 
 class AssessmentStatusFilter(admin.SimpleListFilter):
@@ -54,13 +59,13 @@ class EvidenceInline(admin.TabularInline):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(BureauScopedMixin, admin.ModelAdmin):
+class CommitmentAdmin(BureauScopedMixin, SimpleHistoryAdmin):
     list_display = (
         "excerpt",
         "topic",
         "bureau",
         "plan_year",
-        "vague",
+        "kind_label",
         "document_list",
         "target_summary",
         "status_label",
@@ -70,8 +75,10 @@ class CommitmentAdmin(BureauScopedMixin, admin.ModelAdmin):
         PlanYearFilter,
         AssessmentStatusFilter,
         "topic",
-        "vague",
+        "kind",
+        "kind_by_analyst",
     )
+    actions = ("mark_concrete", "mark_vague", "mark_not_commitment")
     list_select_related = ("section__report__bureau", "assessment")
     search_fields = ("text",)
     inlines = (EvidenceInline,)
@@ -85,7 +92,8 @@ class CommitmentAdmin(BureauScopedMixin, admin.ModelAdmin):
         "document_list",
         "target_detail",
         "deadline",
-        "vague",
+        "kind",
+        "kind_by_analyst",
         "start",
         "end",
         "order",
@@ -98,6 +106,46 @@ class CommitmentAdmin(BureauScopedMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_kind_permission(self, request) -> bool:
+        """Analysts (not viewers); which bureaus they may decide on is checked per row by the service."""
+        return request.user.has_perm("commitments.change_commitment")
+
+    # simple_history falls back to the history rows when get_queryset misses the object: check first.
+    def history_view(self, request, object_id, extra_context=None):
+        self.get_object(request, unquote(object_id))
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+    @admin.action(description="标为具体承诺（计入完成率）", permissions=["kind"])
+    def mark_concrete(self, request, queryset):
+        self._kind_set(request, queryset, Commitment.Kind.CONCRETE)
+
+    @admin.action(description="标为表述笼统（不计入完成率）", permissions=["kind"])
+    def mark_vague(self, request, queryset):
+        self._kind_set(request, queryset, Commitment.Kind.VAGUE)
+
+    @admin.action(description="标为非承诺（不计入完成率）", permissions=["kind"])
+    def mark_not_commitment(self, request, queryset):
+        self._kind_set(request, queryset, Commitment.Kind.NOT_COMMITMENT)
+
+    def _kind_set(self, request, queryset, kind: str) -> None:
+        outcome = commitments_kind_set(
+            user=request.user, commitment_ids=queryset.values_list("pk", flat=True), kind=kind
+        )
+        label = Commitment.Kind(kind).label
+        messages.success(request, f"已将 {len(outcome.changed)} 条标为“{label}”（分析员确定，重新抽取时保留）")
+        for reason, count in outcome.skipped.items():
+            messages.warning(request, f"跳过 {count} 条：{reason}")
+        bureaus = Bureau.objects.in_bulk({b for b, _ in outcome.scopes})
+        for bureau_id, year in sorted(outcome.scopes, key=lambda s: (s[0], s[1] or 0)):
+            try:
+                matching_run_request(bureau=bureaus[bureau_id], year=year)
+            except EnqueueFailed as exc:
+                messages.warning(request, f"类型已保存；重新匹配未能排队：{exc}")
+
+    @admin.display(description="类型", ordering="kind")
+    def kind_label(self, obj: Commitment) -> str:
+        return obj.get_kind_display() + ("（分析员）" if obj.kind_by_analyst else "")
 
     @admin.display(description="承诺", ordering="text")
     def excerpt(self, obj: Commitment) -> str:

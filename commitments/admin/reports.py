@@ -153,7 +153,7 @@ class ReportAdmin(ReportImportMixin, BureauScopedMixin, admin.ModelAdmin):
 
 class CommitmentInline(admin.TabularInline):
     model = Commitment
-    fields = ("order", "text", "topic", "vague")
+    fields = ("order", "text", "topic", "kind")
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -41,6 +41,33 @@ class ExtractionScore:
     spurious: list[str] = field(default_factory=list)
     # gold item id -> index of the system commitment that found it
     found_by: dict[str, int] = field(default_factory=dict)
+    # system commitment index -> the kind the gold gives it (clause_labels): what the kind call is scored on
+    labels: dict[int, str] = field(default_factory=dict)
+    # The kind call: clauses called concrete, of them gold-concrete, gold-concrete clauses, of them called
+    # concrete, and not-commitments called concrete.
+    called_concrete: int = 0
+    called_concrete_right: int = 0
+    labelled_concrete: int = 0
+    not_commitment_called: int = 0
+
+    @property
+    def concrete_precision(self) -> float | None:
+        return self.called_concrete_right / self.called_concrete if self.called_concrete else None
+
+    @property
+    def concrete_recall(self) -> float | None:
+        return self.called_concrete_right / self.labelled_concrete if self.labelled_concrete else None
+
+    @property
+    def not_commitment_share(self) -> float | None:
+        return self.not_commitment_called / self.called_concrete if self.called_concrete else None
+
+    def kind_add(self, label: str, called: str) -> None:
+        self.labelled_concrete += label == "concrete"
+        if called == "concrete":
+            self.called_concrete += 1
+            self.called_concrete_right += label == "concrete"
+            self.not_commitment_called += label == NOT_COMMITMENT
 
     @property
     def recall(self) -> float | None:
@@ -225,7 +252,35 @@ def evaluate_extraction(
             score.system_matched += 1
         else:
             score.spurious.append(commitment.text)
+    score.labels = clause_labels(gold, plan_text, commitments, score.found_by, sampled=sampled)
+    for index, label in score.labels.items():
+        score.kind_add(label, "vague" if commitments[index].vague else "concrete")
     return score
+
+
+def clause_labels(
+    gold: dict, plan_text: str, commitments: list[CommitmentSpan], found_by: dict[str, int], *, sampled: bool
+) -> dict[int, str]:
+    """The gold's kind for each system clause it labels: the kind of the gold item the clause found; in a
+    complete file also `not_commitment` for a clause that overlaps no gold item at all (the annotators list
+    every clause that states an action or a target). A sample labels only its sampled clauses."""
+    labels: dict[int, str] = {}
+    for item in gold["commitments"]:
+        index = found_by.get(item.get("id"))
+        if index is not None:
+            labels.setdefault(index, item["kind"])
+    if sampled:
+        return labels
+    gold_chars = [
+        _positions(plan_text, s, e) for item in gold["commitments"] for s, e in _gold_spans(plan_text, item["text"])
+    ]
+    for index, span in enumerate(commitments):
+        chars = _positions(plan_text, span.start, span.end)
+        if index in labels or not chars:
+            continue
+        if not any(len(chars & g) >= COVER * len(chars) or len(chars & g) >= COVER * len(g) for g in gold_chars if g):
+            labels[index] = NOT_COMMITMENT
+    return dict(sorted(labels.items()))
 
 
 def evaluate_matching(gold: dict, extraction: ExtractionScore, results: list) -> MatchingScore:
@@ -272,6 +327,21 @@ def pooled_extraction(scores: Sequence[FileScore]) -> ExtractionScore:
         pooled.system_matched += s.system_matched
         pooled.vague_agree += s.vague_agree
         pooled.vague_total += s.vague_total
+
+    return pooled
+
+
+def pooled_kinds(scores: Sequence[FileScore]) -> ExtractionScore:
+    """The kind call's counts over the given files, samples included (they are labelled clauses too)."""
+    pooled = ExtractionScore(gold_file="all")
+    labels = [label for score in scores for label in score.extraction.labels.values()]
+    pooled.labels = dict(enumerate(labels))
+    for score in scores:
+        s = score.extraction
+        pooled.called_concrete += s.called_concrete
+        pooled.called_concrete_right += s.called_concrete_right
+        pooled.labelled_concrete += s.labelled_concrete
+        pooled.not_commitment_called += s.not_commitment_called
     return pooled
 
 

@@ -126,7 +126,9 @@ class CommitmentSpan:
     targets: tuple[Target, ...] = ()
     actions: tuple[str, ...] = ()
     deadline: str = ""
-    vague: bool = False
+    vague: bool = False  # out of the rate: vague or not a commitment
+    kind: str = "concrete"  # concrete / vague / not_commitment (engine/nlp/kinds)
+    concreteness: float | None = None  # the fitted call's P(concrete); None: the rules decided
 
     @property
     def topic(self) -> str:
@@ -137,6 +139,7 @@ class CommitmentSpan:
             "text": self.text,
             "topic": " > ".join(self.topic_path),
             "vague": self.vague,
+            "kind": self.kind,
             "documents": list(self.documents),
             "targets": [t.as_dict() for t in self.targets],
             "actions": list(self.actions),

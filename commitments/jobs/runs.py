@@ -75,7 +75,7 @@ def report_refresh(*, report_id: int, trigger: str = MatchingRun.Trigger.OUTDATE
     report = Report.objects.select_related("bureau").filter(pk=report_id).first()
     if report is None:
         return []
-    if report.engine_version != analyse.ENGINE_VERSION:
+    if report.engine_version != analyse.engine_version():
         report_reextract(report=report)
     if report.bureau.is_placeholder:
         return []
@@ -111,7 +111,9 @@ def matching_check() -> CheckOutcome:
     """The periodic check: recover lost runs and import jobs, then bring what an older engine made up to date."""
     recovered = matching_runs_recover()
     imports = import_jobs_recover()
-    outdated_reports = list(Report.objects.exclude(engine_version=analyse.ENGINE_VERSION).values_list("pk", flat=True))
+    outdated_reports = list(
+        Report.objects.exclude(engine_version=analyse.engine_version()).values_list("pk", flat=True)
+    )
     for report_id in outdated_reports:
         report_refresh_send(report_id)
     bureaus = Bureau.objects.in_bulk([b for b, _ in outdated_scopes()])

@@ -5,8 +5,8 @@ the number of bureaus, years or commitments. The per bureau and year rows are re
 ahead (commitments/tally.py); a topic filter, which the tallies do not know, counts the commitments live.
 
 Fulfilment rate = (已完成 + ½ 部分完成) / rated commitments, where rated means not flagged vague and assessed
-with a status other than 无法核验. Vague commitments (slogans no review could check) are out of the rate
-whatever their status; commitments whose review has not been imported yet (no assessment) are counted
+with a status other than 无法核验. Vague commitments (slogans no review could check) and clauses called
+not a commitment at all (context, judgements) are out of the rate whatever their status; commitments whose review has not been imported yet (no assessment) are counted
 apart as 待回顾 and are out of it too.
 """
 
@@ -99,11 +99,11 @@ def topic_rows(commitments: QuerySet[Commitment]) -> list[dict]:
     rows are read in one query and summed here.
     """
     groups: dict[str, dict] = {}
-    values = commitments.values_list("topic_path", "topic", "assessment__status", "assessment__source", "vague")
-    for topic_path, topic, status, source, vague in values:
+    values = commitments.values_list("topic_path", "topic", "assessment__status", "assessment__source", "vague", "kind")
+    for topic_path, topic, status, source, vague, kind in values:
         name = (topic_path[0] if topic_path else topic) or "（无标题）"
         row = groups.setdefault(name, _empty_row(topic=name))
-        _count(row, status, source, vague)
+        _count(row, status, source, vague, kind)
     return [_finish(row) for row in groups.values()]
 
 
@@ -143,10 +143,11 @@ def _empty_row(**key) -> dict:
     return dict(key, **dict.fromkeys(tally.counts(), 0))
 
 
-def _count(row: dict, status: str | None, source: str | None, vague: bool) -> None:
+def _count(row: dict, status: str | None, source: str | None, vague: bool, kind: str) -> None:
     """One commitment into a topic row, by the same rules as tally.counts()."""
     row["commitments"] += 1
-    row["vague_commitments"] += vague
+    row["vague_commitments"] += kind == Commitment.Kind.VAGUE
+    row["not_commitments"] += kind == Commitment.Kind.NOT_COMMITMENT
     if status is None:
         row["awaiting"] += 1
         return

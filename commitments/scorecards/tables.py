@@ -27,6 +27,9 @@ def fraction(value: float | None):
 
 def basis(record: dict) -> str:
     """Whose judgement the figures rest on: analysts', partly, or only the machine's (provisional)."""
+    left_out = record.get("vague_commitments", 0) + record.get("not_commitments", 0)
+    if record["commitments"] and left_out == record["commitments"]:
+        return "无具体承诺（全部为笼统表述或非承诺，不计完成率）"
     if not record["assessed"]:
         return "待回顾"
     if record["confirmed"] == 0:
@@ -71,6 +74,7 @@ class _FigureColumns(tables.Table):
     unverifiable = _count_column(STATUS_LABELS["unverifiable"])
     awaiting = _count_column("待回顾")
     vague_commitments = _count_column("其中表述笼统")
+    not_commitments = _count_column("其中非承诺")
     rate = RateColumn("完成率")
     confirmed_rate = RateColumn("完成率（仅已确认）")
     confirmed_share = RateColumn("分析员确认占比")

@@ -1,7 +1,7 @@
 """Writes of what the extraction engine finds in a report: its sections and commitments, first and again.
 
 Re-extraction (a new engine, a new version of the report) keeps every commitment whose text is found
-again, with its assessment and history, and keeps an analyst-decided one the engine no longer finds."""
+again, with its assessment and history, and keeps an analyst-decided one the engine no longer finds; an analyst's call on a commitment's kind stands."""
 
 from __future__ import annotations
 
@@ -47,7 +47,9 @@ def reextraction_save(report: Report, result: engine.Extraction) -> tuple[int, i
     }
     sections, commitments, kept = extraction_save(report, result, reuse=dict(old))
     gone = [c for c in old.values() if c.pk not in kept]
-    orphans = [c for c in gone if getattr(getattr(c, "assessment", None), "source", "") == "analyst"]
+    orphans = [
+        c for c in gone if c.kind_by_analyst or getattr(getattr(c, "assessment", None), "source", "") == "analyst"
+    ]
     Commitment.objects.filter(pk__in=[c.pk for c in gone if c not in orphans]).delete()
     notes = _orphans_keep(report, orphans)
     Section.objects.filter(pk__in=[s.pk for s in old_sections]).exclude(commitments__isnull=False).delete()
@@ -56,7 +58,7 @@ def reextraction_save(report: Report, result: engine.Extraction) -> tuple[int, i
     report.warnings = [w for w in report.warnings if not w.startswith(ENGINE_WARNING)] + [
         ENGINE_WARNING + w for w in [*result.warnings, *notes]
     ]
-    report.engine_version = engine.ENGINE_VERSION
+    report.engine_version = engine.engine_version()
     report.save(update_fields=["year", "warnings", "engine_version"])
     return sections, commitments
 
@@ -115,12 +117,14 @@ def extraction_save(
         row.targets = [target.as_dict() for target in span.targets]
         row.actions = list(span.actions)
         row.deadline = (span.deadline or "")[:100]
-        row.vague = span.vague
-        row.engine_version = engine.ENGINE_VERSION
+        if not row.kind_by_analyst:  # an analyst's call on the kind is never overwritten by the machine
+            row.kind = span.kind
+            row.vague = span.vague
+        row.engine_version = engine.engine_version()
         (updated if row.pk else fresh).append(row)
     Commitment.objects.bulk_create(fresh)
     fields = ["section", "order", "text", "topic", "topic_path", "start", "end", "documents", "targets"]
-    fields += ["actions", "deadline", "vague", "engine_version"]
+    fields += ["actions", "deadline", "kind", "vague", "engine_version"]
     Commitment.objects.bulk_update(updated, fields, batch_size=500)
     # bulk_create and bulk_update send no signals: the scorecards learn of these rows here.
     Bureau.objects.filter(pk=report.bureau_id).scorecards_mark_stale()

@@ -19,6 +19,7 @@ from django.db import IntegrityError, models, transaction
 
 from commitments.engine import analyse as engine
 from commitments.engine.ingest.bureau import bureau_region, detect_bureau
+from commitments.engine.nlp.kinds.model import KindModelError
 from commitments.models import Bureau, Commitment, Report
 from commitments.selectors.reports import NearDuplicate, report_near_duplicates
 from commitments.services.busy import BUSY_MESSAGE, database_busy
@@ -252,6 +253,9 @@ def _import(
             year=year if year is not None or target is None else target.report.year,
             published=document.published,
         )
+    except KindModelError as exc:
+        logger.error("kind model unusable while importing %s: %s", source, exc)
+        return ImportOutcome(status=ImportStatus.FAILED, source=source, reason=f"承诺类型模型不可用：{exc}")
     except Exception as exc:
         logger.exception("engine failed on %s", source)
         return ImportOutcome(
@@ -285,7 +289,7 @@ def _import(
                 sha256=sha256,
                 warnings=warnings,
                 imported_by=imported_by,
-                engine_version=engine.ENGINE_VERSION,
+                engine_version=engine.engine_version(),
             )
             sections, commitments, _ = extraction_save(report, result)
     except IntegrityError:

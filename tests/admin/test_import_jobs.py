@@ -6,6 +6,7 @@ commit their rows (transactional_db) for that thread to read them, as a worker w
 
 from __future__ import annotations
 
+import os
 import subprocess
 
 import pytest
@@ -74,7 +75,15 @@ def test_a_big_upload_returns_at_once_and_its_job_page_shows_the_imported_report
 
 
 def test_an_active_job_page_reloads_itself_and_offers_to_cancel(staff_client, staff_user):
-    job = ImportJob.objects.create(filename="大文件.txt", requested_by=staff_user, total=4)
+    # Sent a moment ago by this (live) process: the page's recovery leaves it alone.
+    job = ImportJob.objects.create(
+        filename="大文件.txt",
+        requested_by=staff_user,
+        total=4,
+        enqueued_at=timezone.now(),
+        holder_host=HOST,
+        holder_pid=os.getpid(),
+    )
 
     html = job_page(staff_client, job).content.decode()
 

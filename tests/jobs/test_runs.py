@@ -133,7 +133,7 @@ def test_the_check_reextracts_a_report_of_an_older_extraction_engine(zhongshan_p
 
     plan.refresh_from_db()
     assert outcome.reextracted == [plan.pk]
-    assert plan.engine_version == analyse.ENGINE_VERSION
+    assert plan.engine_version == analyse.engine_version()
 
 
 def test_the_nightly_job_asks_one_run_per_matched_bureau(zhongshan_pair, seed):

@@ -53,6 +53,7 @@ def test_evaluate_cv_prints_leave_one_pair_out_figures_and_calibration(capsys):
     assert "留一对交叉验证" in printed
     assert "hailar_2013.gold.json" in printed and "all real pairs" in printed
     assert "期望校准误差 ECE" in printed
+    assert "kinds: 留一对交叉验证至少需要 4 个" in printed  # three files: no kind folds to fit
 
 
 def test_evaluate_cv_is_not_a_peer_run():

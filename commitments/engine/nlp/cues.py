@@ -1,6 +1,6 @@
 """Reference word lists for commitment detection, versioned through spaCy's registry.
 
-Changing a list changes what the engine says: bump the version in the name and ENGINE_VERSION.
+Changing a list changes what the engine says: bump the version in the name and EXTRACT_CODE_VERSION (engine/analyse.py).
 """
 
 from __future__ import annotations

@@ -9,12 +9,16 @@ from django.core.management.base import BaseCommand, CommandError
 from commitments.engine.evaluation import (
     evaluate_gold_file,
     pooled_extraction,
+    pooled_kinds,
     pooled_matching,
     pooled_sample,
     prepare_gold,
 )
 from commitments.engine.learning.crossval import cross_validate
 from commitments.engine.learning.fit import TrainingError
+from commitments.engine.learning.kinds import CV_MIN_PAIRS as KIND_MIN_PAIRS
+from commitments.engine.learning.kinds import KindFigures, cross_validate_kinds, kind_pair, rule_calls
+from commitments.engine.learning.kinds import figures as kind_figures
 from commitments.engine.matching.model_file import ModelError
 from commitments.management.gold import calibration_json, display_width, pad, with_gold, write_reliability
 
@@ -102,6 +106,7 @@ class Command(BaseCommand):
         self._extraction_table(scores, options["errors"])
         if any(s.sampled for s in scores):
             self._sample_table(scores, options["errors"])
+        self._kinds_table(scores, options["gold"] if options["cv"] else None)
         if any(s.matching for s in scores):
             self._matching_table(scores, options["errors"])
         if reliability is not None:
@@ -132,6 +137,40 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{'all complete (micro)':30} {_fmt(pooled.recall):>7} {pooled.found:>4}/{pooled.gold_concrete:<4} "
             f"{_fmt(pooled.precision):>9} {pooled.system_matched:>4}/{pooled.system_concrete:<4}"
+        )
+        self.stdout.write("")
+
+    def _kinds_table(self, scores, cv_files: list[str] | None) -> None:
+        """Concrete precision / recall of the kind call: the model in use, or (with --cv) each pair called by a
+        model fitted without it, beside the rules' own call."""
+        if cv_files is not None:
+            pairs = [p for p in (with_gold(name, kind_pair) for name in cv_files) if p.labels]
+            if len(pairs) < KIND_MIN_PAIRS:
+                self.stdout.write(
+                    f"kinds: 留一对交叉验证至少需要 {KIND_MIN_PAIRS} 个带类型标注的文件，此处 {len(pairs)} 个\n"
+                )
+                return
+            per, pooled = kind_figures(pairs, cross_validate_kinds(pairs))
+            rules_per, rules_pooled = kind_figures(pairs, rule_calls(pairs))
+            title = "kinds (leave-one-pair-out)"
+        else:
+            per = [KindFigures.of(s.extraction) for s in scores]
+            pooled = KindFigures.of(pooled_kinds([s for s in scores if s.real]), name="合并（真实报告）")
+            rules_per, rules_pooled = [None] * len(per), None
+            title = "kinds (model in use)"
+        header = f"{_left(title, NAME_WIDTH)} {'n':>5} {'conc. P':>8} {'conc. R':>8} {'not_c.':>7} {'rules P':>8} {'rules R':>8}"
+        self.stdout.write(header)
+        self.stdout.write("-" * _width(header))
+        for score, rule in zip([*per, pooled], [*rules_per, rules_pooled], strict=True):
+            self.stdout.write(
+                f"{_left(score.name, NAME_WIDTH)} {score.clauses:>5} {_fmt(score.precision):>8} {_fmt(score.recall):>8} "
+                f"{_fmt(score.not_commitment_share):>7} {_fmt(rule.precision if rule else None):>8} "
+                f"{_fmt(rule.recall if rule else None):>8}"
+            )
+        self.stdout.write(
+            "具体承诺精确率 = 判为具体的条款中标注为具体的比例；召回率 = 标注为具体的条款中判为具体的比例；"
+            "not_c. = 判为具体的条款中标注为非承诺的比例。"
+            + ("" if cv_files else "未加 --cv 时模型见过这些文件，数字偏高，勿引用。")
         )
         self.stdout.write("")
 
@@ -205,6 +244,9 @@ def _as_json(file_score) -> dict:
         "extraction_recall": s.recall,
         "extraction_precision": s.precision,
         "vague_agreement": s.vague_accuracy,
+        "concrete_precision": s.concrete_precision,
+        "concrete_recall": s.concrete_recall,
+        "not_commitment_called_concrete": s.not_commitment_share,
     }
     if file_score.sample is None:
         payload |= {

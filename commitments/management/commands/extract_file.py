@@ -57,7 +57,7 @@ def _as_json(file, document, result) -> str:
         "encoding": document.encoding,
         "published": document.published.isoformat() if document.published else None,
         "report_year": result.report_year,
-        "engine_version": engine.ENGINE_VERSION,
+        "engine_version": engine.engine_version(),
         "warnings": [*document.warnings, *result.warnings],
         "sections": [span.as_dict() for span in result.sections],
         "commitments": [{**span.as_dict(), "section": span.section_index} for span in result.commitments],
