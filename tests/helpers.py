@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import io
 import os
+import random
 import shutil
 import socket
 import time
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import docx
 import pytest
@@ -235,3 +238,110 @@ def rtf_bytes(paragraphs: list[str]) -> bytes:
     """An RTF document as Word or WPS saves one: Chinese as \\uN escapes, a \\par per paragraph."""
     body = "".join("".join(f"\\u{ord(ch)}?" if ord(ch) > 127 else ch for ch in p) + "\\par\n" for p in paragraphs)
     return ("{\\rtf1\\ansi\\ansicpg936\\deff0{\\fonttbl{\\f0\\fnil\\fcharset134 SimSun;}}\n\\f0 " + body + "}").encode()
+
+
+# --- OFD files written here (GB/T 33190 containers), never downloaded: lines laid out on A4 pages as
+# TextObjects with a running head and page numbers; scrambled, encrypted or glyph outlines on request.
+
+OFD_NS = "http://www.ofdspec.org/2016"
+OFD_LINES_PER_PAGE = 30
+OFD_LINE_MM = 7.5
+OFD_TOP_MM = 30.0
+OFD_CHAR_MM = 5.0
+
+
+def _ofd_entry(title: str, *, encrypted: bool) -> str:
+    encryption = "<ofd:Encryptions>Encryptions.xml</ofd:Encryptions>" if encrypted else ""
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="{OFD_NS}" Version="1.0" DocType="OFD">'
+        f"<ofd:DocBody><ofd:DocInfo><ofd:DocID>a1b2</ofd:DocID><ofd:Title>{escape(title)}</ofd:Title>"
+        f"<ofd:CreationDate>2022-01-05</ofd:CreationDate></ofd:DocInfo>"
+        f"<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot>{encryption}</ofd:DocBody></ofd:OFD>"
+    )
+
+
+def _ofd_document(pages: int) -> str:
+    listed = "".join(f'<ofd:Page ID="{i + 10}" BaseLoc="Pages/Page_{i}/Content.xml"/>' for i in range(pages))
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document xmlns:ofd="{OFD_NS}"><ofd:CommonData>'
+        f"<ofd:MaxUnitID>999</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox>"
+        f"</ofd:PageArea><ofd:PublicRes>PublicRes.xml</ofd:PublicRes></ofd:CommonData>"
+        f"<ofd:Pages>{listed}</ofd:Pages></ofd:Document>"
+    )
+
+
+_OFD_PUBLIC_RES = (
+    f'<?xml version="1.0" encoding="UTF-8"?><ofd:Res xmlns:ofd="{OFD_NS}" BaseLoc="Res">'
+    '<ofd:Fonts><ofd:Font ID="3" FontName="宋体" FamilyName="宋体"/></ofd:Fonts></ofd:Res>'
+)
+
+
+def _ofd_text(ident: int, x: float, y: float, text: str) -> str:
+    width = OFD_CHAR_MM * max(len(text), 1)
+    deltas = " ".join([str(OFD_CHAR_MM)] * (len(text) - 1))
+    return (
+        f'<ofd:TextObject ID="{ident}" Boundary="{x:.2f} {y:.2f} {width:.2f} 6" Font="3" Size="4.2">'
+        f'<ofd:FillColor Value="0 0 0"/><ofd:TextCode X="0" Y="4.5" DeltaX="{deltas}">{escape(text)}</ofd:TextCode>'
+        f"</ofd:TextObject>"
+    )
+
+
+def _ofd_path(ident: int, x: float, y: float) -> str:
+    return (
+        f'<ofd:PathObject ID="{ident}" Boundary="{x:.2f} {y:.2f} 5 5" LineWidth="0.1">'
+        f"<ofd:AbbreviatedData>M 0 0 L 4 0 L 4 4 C 2 5 1 5 0 4 B</ofd:AbbreviatedData></ofd:PathObject>"
+    )
+
+
+def _ofd_page(lines: list[str], number: int, *, head: str, scramble: bool, outlines: bool, split_lines: bool) -> str:
+    objects, ident = [], number * 1000
+    placed = [(OFD_TOP_MM - 12, head), *((OFD_TOP_MM + i * OFD_LINE_MM, line) for i, line in enumerate(lines))]
+    placed.append((280.0, f"- {number} -"))
+    for y, line in placed:
+        if outlines:
+            objects += [_ofd_path(ident + k, 25 + k * OFD_CHAR_MM, y) for k in range(min(len(line), 3))]
+            ident += 3
+            continue
+        indent = 25.0 + (2 * OFD_CHAR_MM if line.startswith("\u3000\u3000") else 0.0)
+        text = line.lstrip("\u3000")
+        if split_lines and len(text) > 6:  # a line as several text objects, as some writers emit it
+            cut = len(text) // 2
+            objects.append(_ofd_text(ident, indent, y, text[:cut]))
+            objects.append(_ofd_text(ident + 1, indent + cut * OFD_CHAR_MM, y + 0.2, text[cut:]))
+            ident += 2
+        else:
+            objects.append(_ofd_text(ident, indent, y, text))
+            ident += 1
+    if scramble:
+        random.Random(number).shuffle(objects)
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page xmlns:ofd="{OFD_NS}"><ofd:Content>'
+        f'<ofd:Layer ID="{number}">{"".join(objects)}</ofd:Layer></ofd:Content></ofd:Page>'
+    )
+
+
+def ofd_bytes(
+    lines: list[str],
+    *,
+    title: str = "工作报告",
+    head: str = "中山市民政局文件",
+    scramble: bool = False,
+    encrypted: bool = False,
+    outlines: bool = False,
+    split_lines: bool = False,
+) -> bytes:
+    """An OFD of these (already wrapped) lines, OFD_LINES_PER_PAGE a page."""
+    pages = [lines[i : i + OFD_LINES_PER_PAGE] for i in range(0, len(lines), OFD_LINES_PER_PAGE)] or [[]]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("OFD.xml", _ofd_entry(title, encrypted=encrypted))
+        archive.writestr("Doc_0/Document.xml", _ofd_document(len(pages)))
+        archive.writestr("Doc_0/PublicRes.xml", _OFD_PUBLIC_RES)
+        if encrypted:
+            archive.writestr("Encryptions.xml", f'<ofd:Encryptions xmlns:ofd="{OFD_NS}"/>')
+        for number, page in enumerate(pages):
+            content = _ofd_page(
+                page, number + 1, head=head, scramble=scramble, outlines=outlines, split_lines=split_lines
+            )
+            archive.writestr(f"Doc_0/Pages/Page_{number}/Content.xml", content)
+    return buffer.getvalue()

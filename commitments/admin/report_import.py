@@ -269,7 +269,7 @@ class ReportImportMixin:
 class ReportImportForm(forms.Form):
     # A longer name is refused with Django's own Chinese form error (a much longer one never parses: middleware).
     file = forms.FileField(
-        label="报告文件", max_length=200, help_text="txt、html、docx、doc、wps 或 pdf；一个文件一份报告"
+        label="报告文件", max_length=200, help_text="txt、html、docx、doc、wps、pdf 或 ofd；一个文件一份报告"
     )
     bureau = forms.CharField(
         label="发布单位", required=False, max_length=200, help_text="单位全称，如“潜江市民政局”；不填则从正文识别"

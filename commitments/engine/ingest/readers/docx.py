@@ -19,21 +19,15 @@ from lxml import etree
 
 from commitments.engine.ingest.readers.base import DEFAULT_LIMITS, ReadLimits, ReadResult, ReportReadError, build_result
 from commitments.engine.ingest.readers.doc import OLE_MAGIC, DocReader
+from commitments.engine.ingest.readers.zip_guard import archive_check
 
 EMPTY = "Word 文档中没有文字内容"
 NOT_ZIP = "不是有效的 Word (.docx) 文件：文件不是 ZIP 格式，可能已损坏或只是改了扩展名"
 NO_DOCUMENT = "不是有效的 Word (.docx) 文件：缺少正文部分 word/document.xml，文件可能已损坏"
 BROKEN = "Word (.docx) 文件已损坏，无法解析：{detail}"
+# What to do with a refused archive, said after the reason.
 _REPACK = "，文件可能已损坏或是恶意构造的压缩包。请在 Word 或 WPS 中打开它，另存为 .docx 后再导入"
-PART_TOO_LARGE = "Word (.docx) 文件中的部件 {name} 解压后有 {size}，超过了每个部件 {limit} 的上限" + _REPACK
-PARTS_TOO_LARGE = "Word (.docx) 文件的各部件解压后共有 {size}，超过了 {limit} 的上限" + _REPACK
-PART_RATIO = "Word (.docx) 文件中的部件 {name} 的压缩比为 {ratio:.0f} 倍，超过了 {limit} 倍的上限" + _REPACK
-PART_BROKEN = "Word (.docx) 文件中的部件 {name} 已损坏，或与压缩包目录记录的大小不符" + _REPACK
-
-# A part this small cannot hurt however well it compresses, and legitimate parts do compress well:
-# a table of 3,000 like rows is a 1.5 MB document.xml at 196 times. Bombs inflate ~1,000 times.
-_RATIO_FLOOR_BYTES = 5 * 1024 * 1024
-_READ_CHUNK = 1024 * 1024
+_LABEL = "Word (.docx)"
 
 
 def is_docx(data: bytes) -> bool:
@@ -104,51 +98,6 @@ def _lines(element, parent) -> list[str]:
     return lines
 
 
-def _megabytes(count: int) -> str:
-    return f"{count / (1024 * 1024):.1f} MB"
-
-
-def _check_directory(archive: zipfile.ZipFile, limits: ReadLimits) -> None:
-    """Refuse a zip bomb by what its directory declares, before anything is inflated."""
-    total = 0
-    for info in archive.infolist():
-        if info.file_size > limits.zip_max_member_bytes:
-            raise ReportReadError(
-                PART_TOO_LARGE.format(
-                    name=info.filename,
-                    size=_megabytes(info.file_size),
-                    limit=_megabytes(limits.zip_max_member_bytes),
-                )
-            )
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > _RATIO_FLOOR_BYTES and ratio > limits.zip_max_ratio:
-            raise ReportReadError(PART_RATIO.format(name=info.filename, ratio=ratio, limit=limits.zip_max_ratio))
-        total += info.file_size
-    if total > limits.zip_max_total_bytes:
-        raise ReportReadError(
-            PARTS_TOO_LARGE.format(size=_megabytes(total), limit=_megabytes(limits.zip_max_total_bytes))
-        )
-
-
-def _check_inflated(archive: zipfile.ZipFile, limits: ReadLimits) -> None:
-    """Inflate every part once, a chunk at a time and never past its bound, so that a directory
-    that lies about a size cannot make python-docx inflate more (zipfile stops at the declared
-    size and then fails the part's checksum)."""
-    for info in archive.infolist():
-        bound = min(info.file_size, limits.zip_max_member_bytes)
-        size = 0
-        try:
-            with archive.open(info) as part:
-                while chunk := part.read(_READ_CHUNK):
-                    size += len(chunk)
-                    if size > bound:
-                        break
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as error:
-            raise ReportReadError(PART_BROKEN.format(name=info.filename)) from error
-        if size > bound:
-            raise ReportReadError(PART_BROKEN.format(name=info.filename))
-
-
 def _drop_entities(root) -> None:
     """Entity references stay unresolved (python-docx parses with resolve_entities=False, which
     keeps XXE and billion laughs harmless), but a <w:t>'s text after one is its tail, which
@@ -188,8 +137,7 @@ class DocxReader:
                 names = set(archive.namelist())
                 if "word/document.xml" not in names:
                     raise ReportReadError(NO_DOCUMENT)
-                _check_directory(archive, limits)
-                _check_inflated(archive, limits)
+                archive_check(archive, limits, label=_LABEL, repack=_REPACK)
         except (zipfile.BadZipFile, OSError, ValueError) as error:
             raise ReportReadError(NOT_ZIP) from error
         try:

@@ -14,6 +14,7 @@ from commitments.engine.ingest.readers.base import ReadLimits, ReadResult
 from commitments.engine.ingest.readers.doc import DocReader
 from commitments.engine.ingest.readers.docx import DocxReader
 from commitments.engine.ingest.readers.html import HtmlReader
+from commitments.engine.ingest.readers.ofd import OfdReader
 from commitments.engine.ingest.readers.pdf import PdfReportReader
 from commitments.engine.ingest.readers.sniffing import refuse_rtf
 from commitments.engine.ingest.readers.text import TextReader
@@ -25,6 +26,7 @@ FORMAT_NAMES = {
     "docx": "Word (.docx)",
     "doc": "Word 97-2003 (.doc/.wps)",
     "pdf": "PDF",
+    "ofd": "OFD 版式文档",
 }
 
 
@@ -39,9 +41,16 @@ class Reader(Protocol):
 
 
 # Sniffing order: formats with a signature first, plain text (which takes anything) last.
-READERS: tuple[Reader, ...] = (PdfReportReader(), DocxReader(), DocReader(), HtmlReader(), TextReader())
+READERS: tuple[Reader, ...] = (
+    PdfReportReader(),
+    OfdReader(),
+    DocxReader(),
+    DocReader(),
+    HtmlReader(),
+    TextReader(),
+)
 # Formats whose content outranks a contradicting extension (their sniffing is unambiguous).
-_SIGNED_FORMATS = {"pdf", "docx", "doc", "html"}
+_SIGNED_FORMATS = {"pdf", "ofd", "docx", "doc", "html"}
 
 SUPPORTED_EXTENSIONS: tuple[str, ...] = tuple(ext for reader in READERS for ext in reader.extensions)
 
