@@ -6,6 +6,7 @@ transaction, after the engine has run, so that a failure anywhere leaves no rows
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import math
@@ -54,6 +55,7 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", "失败"
     NEAR_DUPLICATE = "near_duplicate", "几乎相同"
     REPLACED = "replaced", "已替换"
+    SAME_REPORT = "same_report", "同一报告"  # another file (format, attachment) of a report this run imported
 
 
 class NearDuplicates(models.TextChoices):
@@ -169,25 +171,37 @@ def report_import_bytes(
     )
 
 
+# Which of several files of one report (a page and its attachment, the same text as .docx and .pdf) is
+# imported: the cleanest text first; the others are then recognised as the same report.
+FORMAT_PREFERENCE = (".docx", ".doc", ".wps", ".ofd", ".pdf", ".html", ".htm", ".txt")
+
+
 def report_files_collect(paths: Iterable[str | Path]) -> list[Path]:
-    """The files to import: files as given, folders searched recursively for supported formats."""
+    """The files to import: files as given, folders searched recursively for supported formats and .zip
+    archives; within a folder the cleanest format of a name comes first (FORMAT_PREFERENCE)."""
     from commitments.engine.ingest.readers import SUPPORTED_EXTENSIONS
 
     extensions = {ext.lower() if ext.startswith(".") else f".{ext.lower()}" for ext in SUPPORTED_EXTENSIONS}
+    extensions.add(".zip")
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(
-                sorted(
-                    p
-                    for p in path.rglob("*")
-                    if p.is_file() and p.suffix.lower() in extensions and _visible(p.relative_to(path))
-                )
-            )
+            found = [
+                p
+                for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in extensions and _visible(p.relative_to(path))
+            ]
+            files.extend(sorted(found, key=_preference))
         else:
             files.append(path)
     return files
+
+
+def _preference(path: Path) -> tuple:
+    suffix = path.suffix.lower()
+    rank = FORMAT_PREFERENCE.index(suffix) if suffix in FORMAT_PREFERENCE else len(FORMAT_PREFERENCE)
+    return (str(path.parent), rank, path.name)
 
 
 def _import(
@@ -470,4 +484,85 @@ def _read_limits():
         zip_max_member_bytes=settings.REPORT_ZIP_MAX_MEMBER_BYTES,
         zip_max_ratio=settings.REPORT_ZIP_MAX_RATIO,
         zip_max_total_bytes=settings.REPORT_ZIP_MAX_TOTAL_BYTES,
+    )
+
+
+def reports_import_batch(
+    paths: Iterable[str | Path],
+    *,
+    bureau_name: str | None = None,
+    year: int | None = None,
+    near_duplicates: str = NearDuplicates.ASK,
+    imported_by: AbstractBaseUser | None = None,
+    on_file: Callable[[str, int, int], None] | None = None,
+) -> list[ImportOutcome]:
+    """Import files, folders and .zip archives as they were downloaded, one outcome per file.
+
+    Several files of one report (the page and its .doc, the same text as .docx and .pdf) are imported
+    once: a later one with the same or a near-identical text is SAME_REPORT, naming the file that was
+    imported. A refused archive is one failed outcome with the reason, and nothing of it is imported.
+    `on_file(name, done, total)` is told before each file (a progress bar).
+    """
+    import tempfile
+
+    from commitments.engine.ingest.archives import unpack_reports
+    from commitments.engine.ingest.readers import ReportReadError
+
+    outcomes: list[ImportOutcome] = []
+    with tempfile.TemporaryDirectory(prefix="chengnuo-zip-") as scratch:
+        files: list[tuple[str, Path]] = []
+        for path in report_files_collect(paths):
+            if path.suffix.lower() != ".zip":
+                files.append((path.name, path))
+                continue
+            folder = Path(scratch) / str(len(files) + len(outcomes))
+            folder.mkdir()
+            try:
+                members = unpack_reports(path, folder, limits=_read_limits())
+            except ReportReadError as exc:
+                outcomes.append(ImportOutcome(status=ImportStatus.FAILED, source=path.name, reason=exc.reason))
+                continue
+            unpacked = {target: name for name, target in members}
+            for target in report_files_collect([folder]):
+                if target.suffix.lower() != ".zip":  # an archive inside an archive is not opened
+                    files.append((f"{path.name}/{unpacked.get(target.resolve(), target.name)}", target))
+        imported_here: dict[int, str] = {}
+        for done, (label, path) in enumerate(files):
+            if on_file is not None:
+                on_file(label, done, len(files))
+            outcome = report_import(
+                path=path,
+                bureau_name=bureau_name,
+                year=year,
+                imported_by=imported_by,
+                near_duplicates=near_duplicates,
+            )
+            outcomes.append(_same_report(dataclasses.replace(outcome, source=label), imported_here))
+    return outcomes
+
+
+def _same_report(outcome: ImportOutcome, imported_here: dict[int, str]) -> ImportOutcome:
+    """An outcome seen against what this batch imported: another file of a report it just imported."""
+    if outcome.status in (ImportStatus.IMPORTED, ImportStatus.REPLACED):
+        imported_here[outcome.report.pk] = outcome.source
+        return outcome
+    other = outcome.report if outcome.status == ImportStatus.UNCHANGED else outcome.existing
+    if (
+        other is None
+        or other.pk not in imported_here
+        or outcome.status
+        not in (
+            ImportStatus.UNCHANGED,
+            ImportStatus.NEAR_DUPLICATE,
+        )
+    ):
+        return outcome
+    alike = "内容相同" if outcome.similarity is None else f"相似度 {percent(outcome.similarity)}%"
+    return dataclasses.replace(
+        outcome,
+        status=ImportStatus.SAME_REPORT,
+        report=other,
+        reason=f"与本次导入的“{imported_here[other.pk]}”是同一报告（{alike}），未重复导入",
+        sections=0,
+        commitments=0,
     )

@@ -14,7 +14,7 @@ from commitments.services.reports import (
     InvalidYear,
     NearDuplicates,
     report_files_collect,
-    report_import,
+    reports_import_batch,
     year_check,
 )
 
@@ -26,10 +26,10 @@ NEAR_DUPLICATE_HINT = (
 
 
 class Command(BaseCommand):
-    help = "导入工作报告（txt、html、docx、pdf；文件或文件夹），抽取其中的计划与承诺"
+    help = "导入工作报告（txt、html、docx、doc、wps、pdf、ofd；文件、文件夹或 zip 压缩包），抽取其中的计划与承诺"
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="+", metavar="FILE_OR_DIR", help="报告文件或文件夹（递归查找）")
+        parser.add_argument("paths", nargs="+", metavar="FILE_OR_DIR", help="报告文件、文件夹（递归查找）或 zip 压缩包")
         parser.add_argument("--bureau", help="发布单位全称；不填则从正文识别")
         parser.add_argument("--year", help="报告年份；不填则从正文识别")
         parser.add_argument(
@@ -48,10 +48,9 @@ class Command(BaseCommand):
         console = _console(self.stdout)
         files = report_files_collect(paths)
         if not files:
-            raise CommandError("没有找到可导入的报告文件（支持 txt、html、docx、pdf）")
+            raise CommandError("没有找到可导入的报告文件（支持 txt、html、docx、doc、wps、pdf、ofd 及其 zip 压缩包）")
 
-        outcomes = []
-        show_progress = len(files) > 1 or any(Path(p).is_dir() for p in paths)
+        show_progress = len(files) > 1 or any(Path(p).is_dir() or Path(p).suffix.lower() == ".zip" for p in paths)
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -60,13 +59,14 @@ class Command(BaseCommand):
             transient=True,
             disable=not show_progress,
         ) as progress:
-            task = progress.add_task("导入中", total=len(files))
-            for path in files:
-                progress.update(task, description=f"导入 {path.name}")
-                outcomes.append(
-                    report_import(path=path, bureau_name=bureau, year=year, near_duplicates=near_duplicates)
-                )
-                progress.advance(task)
+            task = progress.add_task("导入中", total=None)
+
+            def on_file(name: str, done: int, total: int) -> None:
+                progress.update(task, description=f"导入 {name}", completed=done, total=total)
+
+            outcomes = reports_import_batch(
+                paths, bureau_name=bureau, year=year, near_duplicates=near_duplicates, on_file=on_file
+            )
 
         console.print(_summary_table(outcomes))
         counts = {status: sum(o.status == status for o in outcomes) for status in ImportStatus}
@@ -102,10 +102,11 @@ def _summary_table(outcomes) -> Table:
         "failed": "red",
         "near_duplicate": "yellow",
         "replaced": "green",
+        "same_report": "cyan",
     }
     for outcome in outcomes:
         ok = outcome.status != "failed"
-        counted = outcome.status not in {"failed", "near_duplicate"}
+        counted = outcome.status not in {"failed", "near_duplicate", "same_report"}
         reason = outcome.reason
         if outcome.status == ImportStatus.NEAR_DUPLICATE:
             reason = f"{reason}；{NEAR_DUPLICATE_HINT}"
