@@ -23,7 +23,7 @@ from commitments.models import (
 )
 from commitments.selectors.access import user_may_edit_bureau, user_may_see_bureau
 from commitments.selectors.reports import report_awaits_matching
-from commitments.services.import_jobs import import_in_background, import_job_create
+from commitments.services.import_jobs import import_in_background, import_job_create, is_archive
 from commitments.services.matching import commitments_match_for_report
 from commitments.services.reports import (
     YEAR_MAX,
@@ -76,7 +76,7 @@ class ReportImportMixin:
             data = upload.read()
             held = {"filename": upload.name, "bureau": form.cleaned_data["bureau"] or None}
             held["year"] = form.cleaned_data["year"]
-            if import_in_background(len(data)):
+            if import_in_background(len(data), upload.name):
                 return self._import_in_background(request, data, held)
             outcome = report_import_bytes(
                 data=data,
@@ -117,7 +117,8 @@ class ReportImportMixin:
             logger.exception("holding the upload %s for its job failed", held["filename"])
             messages.error(request, "上传的文件无法暂存以在后台导入：未导入，请联系管理员")
             return redirect("admin:commitments_report_import")
-        messages.info(request, f"“{job.filename}”较大，已转入后台导入（导入任务 #{job.pk}）；本页显示进度")
+        why = "是压缩包" if is_archive(job.filename) else "较大"
+        messages.info(request, f"“{job.filename}”{why}，已转入后台导入（导入任务 #{job.pk}）；本页显示进度")
         return redirect("admin:commitments_importjob_change", job.pk)
 
     def import_decide_view(self, request: HttpRequest) -> HttpResponse:
@@ -269,7 +270,9 @@ class ReportImportMixin:
 class ReportImportForm(forms.Form):
     # A longer name is refused with Django's own Chinese form error (a much longer one never parses: middleware).
     file = forms.FileField(
-        label="报告文件", max_length=200, help_text="txt、html、docx、doc、wps、pdf 或 ofd；一个文件一份报告"
+        label="报告文件",
+        max_length=200,
+        help_text="txt、html、docx、doc、wps、pdf 或 ofd，一个文件一份报告；或这些文件的 zip 压缩包",
     )
     bureau = forms.CharField(
         label="发布单位", required=False, max_length=200, help_text="单位全称，如“潜江市民政局”；不填则从正文识别"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -38,9 +39,13 @@ logger = logging.getLogger(__name__)
 CANCELLED_MESSAGE = "已按上传人的要求取消，未写入任何内容"
 
 
-def import_in_background(size: int) -> bool:
-    """Whether an upload of `size` bytes is imported by a job rather than inside the request."""
-    return size >= settings.IMPORT_JOB_MIN_BYTES
+def import_in_background(size: int, filename: str = "") -> bool:
+    """Whether an upload is imported by a job rather than inside the request: a big one, or an archive."""
+    return size >= settings.IMPORT_JOB_MIN_BYTES or is_archive(filename)
+
+
+def is_archive(filename: str) -> bool:
+    return filename.lower().endswith(".zip")
 
 
 def import_job_create(
@@ -122,6 +127,8 @@ def import_job_run(job: ImportJob) -> ImportJob:
             raise ImportCancelled
         ImportJob.objects.filter(pk=job.pk).update(stage=step, done=index, heartbeat_at=timezone.now())
 
+    if is_archive(job.filename):
+        return _archive_run(job, data)
     try:
         outcome = report_import_bytes(
             data=data,
@@ -136,6 +143,46 @@ def import_job_run(job: ImportJob) -> ImportJob:
     except ImportCancelled:
         return _finish(job, state=ImportJob.State.CANCELLED, message=CANCELLED_MESSAGE, release=True)
     return import_job_record(job, outcome)
+
+
+def _archive_run(job: ImportJob, data: bytes) -> ImportJob:
+    """A .zip upload: every report in it, as `import_reports` imports a downloaded archive."""
+    import tempfile
+    from pathlib import Path
+
+    from commitments.services.reports import reports_import_batch
+
+    def on_file(name: str, done: int, total: int) -> None:
+        ImportJob.objects.filter(pk=job.pk).update(
+            stage=f"{name[:30]}", done=done, total=total, heartbeat_at=timezone.now()
+        )
+
+    with tempfile.TemporaryDirectory(prefix="chengnuo-upload-") as folder:
+        path = Path(folder) / Path(job.filename).name
+        path.write_bytes(data)
+        outcomes = reports_import_batch(
+            [path],
+            bureau_name=job.bureau_name or None,
+            year=job.year,
+            imported_by=job.requested_by,
+            on_file=on_file,
+        )
+    counts = Counter(o.status_label for o in outcomes)
+    lines = [f"{o.source}：{o.status_label}" + (f"（{o.reason}）" if o.reason else "") for o in outcomes]
+    imported = [o for o in outcomes if o.status in (ImportStatus.IMPORTED, ImportStatus.REPLACED)]
+    job.outcome = ImportStatus.IMPORTED if imported else ImportStatus.FAILED
+    job.report = imported[0].report if imported else None
+    job.sections = sum(o.sections for o in imported)
+    job.commitments = sum(o.commitments for o in imported)
+    job.total = len(outcomes)
+    summary = f"{len(outcomes)} 个文件：" + "，".join(f"{label} {n}" for label, n in counts.items())
+    return _finish(
+        job,
+        state=ImportJob.State.DONE if imported else ImportJob.State.FAILED,
+        message="\n".join([summary, *lines])[:20000],
+        release=True,
+        done=job.total,
+    )
 
 
 def import_job_record(job: ImportJob, outcome: ImportOutcome) -> ImportJob:
@@ -241,6 +288,7 @@ def _finish(job: ImportJob, *, state: str, message: str, release: bool, done: in
             "heartbeat_at",
             "done",
             "stage",
+            "total",
             "token",
             "outcome",
             "report",

@@ -197,3 +197,27 @@ def test_a_small_upload_is_still_imported_within_the_request(staff_client, setti
 
     assert ImportJob.objects.count() == 0 and Report.objects.count() == 1
     assert any("已导入" in m for m in message_texts(response))
+
+
+def test_an_uploaded_zip_of_reports_is_a_job_that_imports_each_report_once(staff_client, settings):
+    import io
+    import zipfile
+
+    settings.IMPORT_JOB_MIN_BYTES = 10 * 1024 * 1024  # small: a job because it is an archive
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("兰陵/工作总结.txt", seed("003").read_bytes())
+        archive.writestr("兰陵/工作总结（另存）.txt", seed("003").read_bytes())
+        archive.writestr("中山/工作计划.txt", seed("001").read_bytes())
+
+    response = staff_client.post(
+        IMPORT_URL, {"file": SimpleUploadedFile("下载.zip", buffer.getvalue()), "bureau": "", "year": ""}
+    )
+    threads_finish()
+
+    job = ImportJob.objects.get()
+    assert response.url == reverse("admin:commitments_importjob_change", args=[job.pk])
+    assert (job.state, job.outcome, job.total, job.done) == ("done", "imported", 3, 3)
+    assert Report.objects.count() == 2
+    html = job_page(staff_client, job).content.decode()
+    assert "3 个文件：" in html and "同一报告" in html and "下载.zip/中山/工作计划.txt" in html
