@@ -26,6 +26,7 @@ from reportlab.pdfgen import canvas
 from commitments.engine.ingest.wrapping import display_width
 from commitments.models import Commitment, Section
 from tests.paths import DEVSET, REPO, SEEDS
+from tests.paths import read_seed as _read_seed
 
 ZHONGSHAN_SEED = SEEDS / "001_4a35fbe89719b063.txt"
 ZHONGSHAN_PLAN = DEVSET / "zhongshan_2022_plan.txt"
@@ -345,3 +346,72 @@ def ofd_bytes(
             )
             archive.writestr(f"Doc_0/Pages/Page_{number}/Content.xml", content)
     return buffer.getvalue()
+
+
+# --- Scans made here, never downloaded: a text-layer PDF rasterised at 200 dpi, optionally skewed, with
+# noise and a red seal stamped over a paragraph, wrapped back into an image-only PDF.
+
+
+def scan_images(pdf: bytes, *, skew: float = 0.0, noise: bool = False, stamp: bool = False) -> list:
+    import pypdfium2
+    from PIL import Image, ImageDraw
+
+    document = pypdfium2.PdfDocument(pdf)
+    images = []
+    rng = random.Random(7)
+    for index in range(len(document)):
+        image = document[index].render(scale=200 / 72).to_pil().convert("RGB")
+        if stamp:  # a red seal over the first paragraph, as a signed page carries it
+            seal = Image.new("RGBA", image.size, (0, 0, 0, 0))
+            draw = ImageDraw.Draw(seal)
+            x, y = image.width // 3, int(image.height * 0.12)
+            draw.ellipse((x, y, x + 420, y + 420), outline=(220, 30, 30, 150), width=14)
+            draw.regular_polygon((x + 210, y + 210, 70), 5, fill=(220, 30, 30, 120))
+            image = Image.alpha_composite(image.convert("RGBA"), seal).convert("RGB")
+        if skew:
+            image = image.rotate(skew, expand=True, fillcolor=(255, 255, 255))
+        if noise:
+            pixels = image.load()
+            for _ in range(image.width * image.height // 150):
+                px, py = rng.randrange(image.width), rng.randrange(image.height)
+                grey = rng.randrange(0, 160)
+                pixels[px, py] = (grey, grey, grey)
+        images.append(image)
+    document.close()
+    return images
+
+
+def image_pdf(images: list) -> bytes:
+    """An image-only PDF of these page images (no text layer), as a scanner writes one."""
+    buffer = io.BytesIO()
+    images[0].save(buffer, format="PDF", save_all=True, append_images=images[1:], resolution=200)
+    return buffer.getvalue()
+
+
+def character_error_rate(recognised: str, source: str) -> float:
+    """Levenshtein distance over the characters (whitespace ignored, full- and half-width forms alike:
+    "，" is ",") / the source's length."""
+    import unicodedata
+
+    a, b = ("".join(unicodedata.normalize("NFKC", text).split()) for text in (recognised, source))
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, start=1):
+        current = [i]
+        for j, other in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other)))
+        previous = current
+    return previous[-1] / max(len(b), 1)
+
+
+def seed_plan_page() -> list[str]:
+    """About a page of seed 003's text (its plan part): what a scanned page of a work report holds."""
+    text = _read_seed("003")
+    start = text.index("2022年工作打算")
+    paragraphs = [p.strip() for p in text[start:].split("\n") if p.strip()]
+    page, used = [], 0
+    for paragraph in paragraphs:
+        if used + len(paragraph) > 700:
+            break
+        page.append(paragraph)
+        used += len(paragraph)
+    return page

@@ -132,6 +132,8 @@ REPORT_HTML_MAX_DEPTH = env_int("REPORT_HTML_MAX_DEPTH", 500)
 REPORT_HTML_MAX_NODES = env_int("REPORT_HTML_MAX_NODES", 100_000)
 REPORT_ZIP_MAX_MEMBER_BYTES = env_int("REPORT_ZIP_MAX_MEMBER_BYTES", 50 * 1024 * 1024)
 REPORT_ZIP_MAX_RATIO = env_int("REPORT_ZIP_MAX_RATIO", 100)
+# Pages of a scan read by OCR (Tesseract, seconds a page; in a job or at the command line, never in a request).
+REPORT_OCR_MAX_PAGES = env_int("REPORT_OCR_MAX_PAGES", 300)
 REPORT_ZIP_MAX_TOTAL_BYTES = env_int("REPORT_ZIP_MAX_TOTAL_BYTES", 100 * 1024 * 1024)
 
 # Semantic similarity (USE embeddings) as one part of the evidence score; off: lexical parts only.

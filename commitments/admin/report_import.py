@@ -85,6 +85,8 @@ class ReportImportMixin:
                 year=held["year"],
                 imported_by=request.user,
             )
+            if outcome.needs_ocr:  # a scan: read by OCR in a job, never inside this request
+                return self._import_in_background(request, data, held, why="是扫描件，需要文字识别（OCR）")
             if outcome.status == ImportStatus.NEAR_DUPLICATE:
                 try:
                     token = upload_hold(data)
@@ -107,7 +109,7 @@ class ReportImportMixin:
         }
         return TemplateResponse(request, "admin/commitments/report/import.html", context)
 
-    def _import_in_background(self, request: HttpRequest, data: bytes, held: dict) -> HttpResponse:
+    def _import_in_background(self, request: HttpRequest, data: bytes, held: dict, why: str = "") -> HttpResponse:
         """A big file: held and imported by a job; the job's page shows its progress and then its outcome."""
         try:
             job = import_job_create(
@@ -117,7 +119,7 @@ class ReportImportMixin:
             logger.exception("holding the upload %s for its job failed", held["filename"])
             messages.error(request, "上传的文件无法暂存以在后台导入：未导入，请联系管理员")
             return redirect("admin:commitments_report_import")
-        why = "是压缩包" if is_archive(job.filename) else "较大"
+        why = why or ("是压缩包" if is_archive(job.filename) else "较大")
         messages.info(request, f"“{job.filename}”{why}，已转入后台导入（导入任务 #{job.pk}）；本页显示进度")
         return redirect("admin:commitments_importjob_change", job.pk)
 
@@ -272,7 +274,7 @@ class ReportImportForm(forms.Form):
     file = forms.FileField(
         label="报告文件",
         max_length=200,
-        help_text="txt、html、docx、doc、wps、pdf 或 ofd，一个文件一份报告；或这些文件的 zip 压缩包",
+        help_text="txt、html、docx、doc、wps、pdf、ofd 或扫描页图片（png、jpg、tif），一个文件一份报告；或这些文件的 zip 压缩包",
     )
     bureau = forms.CharField(
         label="发布单位", required=False, max_length=200, help_text="单位全称，如“潜江市民政局”；不填则从正文识别"

@@ -19,6 +19,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from commitments.engine.ingest.readers.ocr import ocr_progress
 from commitments.models import ImportJob
 from commitments.queue import import_job_enqueue
 from commitments.selectors.access import user_may_see_bureau
@@ -119,16 +120,33 @@ def import_job_run(job: ImportJob) -> ImportJob:
             message="暂存的上传文件已不存在（超过一天或已清理），请重新上传",
             release=True,
         )
+    if is_archive(job.filename):
+        return _archive_run(job, data)
+
+    scanned = {"pages": 0}
+
+    def cancelled() -> bool:
+        return ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists()
 
     def progress(step: str) -> None:
-        index = IMPORT_STEPS.index(step)
-        cancelled = ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists()
-        if cancelled and step != STEP_MATCH:  # once written, the report stays (matching is not undone)
+        index = IMPORT_STEPS.index(step) + scanned["pages"]
+        if cancelled() and step != STEP_MATCH:  # once written, the report stays (matching is not undone)
             raise ImportCancelled
         ImportJob.objects.filter(pk=job.pk).update(stage=step, done=index, heartbeat_at=timezone.now())
 
-    if is_archive(job.filename):
-        return _archive_run(job, data)
+    def page_read(done: int, total: int) -> None:
+        """A scan, page by page: the bar counts its pages besides the import's steps."""
+        if cancelled():
+            raise ImportCancelled
+        scanned["pages"] = total
+        ImportJob.objects.filter(pk=job.pk).update(
+            stage=f"文字识别（OCR）第 {done}/{total} 页",
+            done=done,
+            total=total + len(IMPORT_STEPS),
+            heartbeat_at=timezone.now(),
+        )
+
+    token = ocr_progress.set(page_read)
     try:
         outcome = report_import_bytes(
             data=data,
@@ -139,9 +157,13 @@ def import_job_run(job: ImportJob) -> ImportJob:
             near_duplicates=job.near_duplicates,
             near_duplicate_of=job.near_duplicate_of_id,
             progress=progress,
+            ocr=True,
         )
     except ImportCancelled:
         return _finish(job, state=ImportJob.State.CANCELLED, message=CANCELLED_MESSAGE, release=True)
+    finally:
+        ocr_progress.reset(token)
+    job.refresh_from_db(fields=["total"])
     return import_job_record(job, outcome)
 
 
@@ -206,7 +228,7 @@ def import_job_record(job: ImportJob, outcome: ImportOutcome) -> ImportJob:
         state=ImportJob.State.FAILED if failed else ImportJob.State.DONE,
         message=outcome.reason,
         release=True,
-        done=job.done if failed else len(IMPORT_STEPS),
+        done=job.done if failed else job.total,
     )
 
 

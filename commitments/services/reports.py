@@ -20,6 +20,7 @@ from django.db import IntegrityError, models, transaction
 
 from commitments.engine import analyse as engine
 from commitments.engine.ingest.bureau import bureau_region, detect_bureau
+from commitments.engine.ingest.readers.base import ReadInterrupted
 from commitments.engine.nlp.kinds.model import KindModelError
 from commitments.models import Bureau, Commitment, Report
 from commitments.selectors.reports import NearDuplicate, report_near_duplicates
@@ -45,7 +46,7 @@ IMPORT_STEPS = (STEP_READ, STEP_EXTRACT, STEP_WRITE, STEP_MATCH)
 Progress = Callable[[str], None]
 
 
-class ImportCancelled(Exception):
+class ImportCancelled(ReadInterrupted):
     """Raised by a progress callback: the requester cancelled the import before anything was written."""
 
 
@@ -77,6 +78,7 @@ class ImportOutcome:
     commitments: int = 0
     existing: Report | None = None  # near_duplicate: the imported report this text may be a version of
     similarity: float | None = None  # near_duplicate, replaced: how alike the two texts are (0–1)
+    needs_ocr: bool = False  # failed: a scan, to be read by OCR in a job
 
     @property
     def status_label(self) -> str:
@@ -133,7 +135,7 @@ def report_import(
         return ImportOutcome(status=ImportStatus.FAILED, source=path.name or str(path), reason=reason)
     return _import(
         source=path.name,
-        read=lambda: read_report(path, max_bytes=settings.REPORT_MAX_BYTES, limits=_read_limits()),
+        read=lambda: read_report(path, max_bytes=settings.REPORT_MAX_BYTES, limits=_read_limits(ocr=True)),
         bureau_name=bureau_name,
         year=year,
         imported_by=imported_by,
@@ -152,15 +154,17 @@ def report_import_bytes(
     near_duplicates: str = NearDuplicates.ASK,
     near_duplicate_of: int | None = None,
     progress: Progress | None = None,
+    ocr: bool = False,
 ) -> ImportOutcome:
     """Import an uploaded report; the same rules as `report_import`. `progress` is told each step (IMPORT_STEPS)
-    as it starts, and may raise ImportCancelled before the write: nothing is written then."""
+    as it starts, and may raise ImportCancelled before the write: nothing is written then. A scan is read
+    by OCR only with `ocr` (a job); otherwise the outcome fails with `needs_ocr`, for the caller to hand over."""
     from commitments.engine.ingest.readers import read_report_bytes
 
     return _import(
         source=Path(filename).name,
         read=lambda: read_report_bytes(
-            data, filename=filename, max_bytes=settings.REPORT_MAX_BYTES, limits=_read_limits()
+            data, filename=filename, max_bytes=settings.REPORT_MAX_BYTES, limits=_read_limits(ocr=ocr)
         ),
         bureau_name=bureau_name,
         year=year,
@@ -226,9 +230,15 @@ def _import(
     step(STEP_READ)
     try:
         document = read()
+    except ReadInterrupted:
+        raise
     except ReportReadError as exc:
+        from commitments.engine.ingest.readers.ocr import NeedsOcr
+
         logger.info("import of %s refused: %s", source, exc.reason)
-        return ImportOutcome(status=ImportStatus.FAILED, source=source, reason=exc.reason)
+        return ImportOutcome(
+            status=ImportStatus.FAILED, source=source, reason=exc.reason, needs_ocr=isinstance(exc, NeedsOcr)
+        )
     except OSError as exc:
         logger.info("import of %s refused: %s", source, exc)
         return ImportOutcome(status=ImportStatus.FAILED, source=source, reason=f"无法打开文件：{exc.strerror or exc}")
@@ -473,11 +483,13 @@ def _visible(path: Path) -> bool:
     return not any(part.startswith(".") for part in path.parts)
 
 
-def _read_limits():
-    """The readers' input limits as the settings give them (the engine knows nothing of Django)."""
+def _read_limits(*, ocr: bool = False):
+    """The readers' input limits as the settings give them (the engine knows nothing of Django); `ocr`:
+    scans are read by OCR here (a job, the command line), never inside a web request."""
     from commitments.engine.ingest.readers import ReadLimits
 
     return ReadLimits(
+        ocr_max_pages=settings.REPORT_OCR_MAX_PAGES if ocr else 0,
         max_chars=settings.REPORT_MAX_CHARS,
         html_max_depth=settings.REPORT_HTML_MAX_DEPTH,
         html_max_nodes=settings.REPORT_HTML_MAX_NODES,

@@ -221,3 +221,24 @@ def test_an_uploaded_zip_of_reports_is_a_job_that_imports_each_report_once(staff
     assert Report.objects.count() == 2
     html = job_page(staff_client, job).content.decode()
     assert "3 个文件：" in html and "同一报告" in html and "下载.zip/中山/工作计划.txt" in html
+
+
+def test_a_scanned_upload_is_never_read_in_the_request_but_by_ocr_in_its_job(staff_client, settings):
+    from tests.helpers import image_pdf, pdf_bytes, scan_images, seed_plan_page
+
+    settings.IMPORT_JOB_MIN_BYTES = 50 * 1024 * 1024  # small: a job because it is a scan
+    page = seed_plan_page()
+    scan = image_pdf(scan_images(pdf_bytes([["兰陵县民政局2021年工作总结和2022年工作打算"], page])))
+
+    response = staff_client.post(
+        IMPORT_URL, {"file": SimpleUploadedFile("扫描件.pdf", scan), "bureau": "兰陵县民政局", "year": "2022"}
+    )
+    assert ImportJob.objects.count() == 1 and Report.objects.count() == 0  # nothing read in the request
+    threads_finish()
+
+    job = ImportJob.objects.get()
+    assert response.url == reverse("admin:commitments_importjob_change", args=[job.pk])
+    assert (job.state, job.outcome, job.total, job.done) == ("done", "imported", 2 + 4, 6)  # 2 pages, 4 steps
+    report = Report.objects.get()
+    assert report.source_format == "pdf" and any("文字识别（OCR" in w for w in report.warnings)
+    assert job.commitments > 0

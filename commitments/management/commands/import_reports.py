@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from commitments.engine.ingest.readers.ocr import ocr_progress
 from commitments.services.reports import (
     ImportStatus,
     InvalidYear,
@@ -61,12 +62,22 @@ class Command(BaseCommand):
         ) as progress:
             task = progress.add_task("导入中", total=None)
 
+            current = {"name": ""}
+
             def on_file(name: str, done: int, total: int) -> None:
+                current["name"] = name
                 progress.update(task, description=f"导入 {name}", completed=done, total=total)
 
-            outcomes = reports_import_batch(
-                paths, bureau_name=bureau, year=year, near_duplicates=near_duplicates, on_file=on_file
-            )
+            def on_page(done: int, total: int) -> None:  # a scan read by OCR, page by page
+                progress.update(task, description=f"导入 {current['name']}：文字识别 第 {done}/{total} 页")
+
+            token = ocr_progress.set(on_page)
+            try:
+                outcomes = reports_import_batch(
+                    paths, bureau_name=bureau, year=year, near_duplicates=near_duplicates, on_file=on_file
+                )
+            finally:
+                ocr_progress.reset(token)
 
         console.print(_summary_table(outcomes))
         counts = {status: sum(o.status == status for o in outcomes) for status in ImportStatus}

@@ -298,7 +298,10 @@ def test_it_rejects_an_empty_docx(tmp_path):
 # -- PDF -------------------------------------------------------------------------------------
 
 
-def test_it_rejects_a_pdf_without_text_layer(tmp_path):
+def test_a_pdf_without_text_layer_needs_ocr_where_none_runs_and_one_without_chinese_is_refused(tmp_path):
+    from commitments.engine.ingest.readers import ReadLimits
+    from commitments.engine.ingest.readers.ocr import NEEDS_OCR, NO_CHINESE, NeedsOcr
+
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer)
     pdf.drawImage(ImageReader(io.BytesIO(png_bytes())), 50, 300, width=500, height=375)
@@ -306,7 +309,11 @@ def test_it_rejects_a_pdf_without_text_layer(tmp_path):
     pdf.save()
     (tmp_path / "scan.pdf").write_bytes(buffer.getvalue())
 
-    assert read_error(tmp_path / "scan.pdf").reason == "PDF 没有文本层（可能是扫描件），请先做 OCR"
+    refused = read_error(tmp_path / "scan.pdf")  # the default limits: no OCR (as in a web request)
+    assert isinstance(refused, NeedsOcr) and refused.reason == NEEDS_OCR.format(what="PDF ")
+    with pytest.raises(ReportReadError) as caught:
+        read_report(tmp_path / "scan.pdf", limits=ReadLimits(ocr_max_pages=10))
+    assert caught.value.reason == NO_CHINESE
 
 
 def test_it_rejects_a_password_protected_pdf(tmp_path):

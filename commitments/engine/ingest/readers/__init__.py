@@ -11,13 +11,20 @@ import dataclasses
 import logging
 from pathlib import Path
 
-from commitments.engine.ingest.readers.base import DEFAULT_LIMITS, ReadLimits, ReadResult, ReportReadError
+from commitments.engine.ingest.readers.base import (
+    DEFAULT_LIMITS,
+    ReadInterrupted,
+    ReadLimits,
+    ReadResult,
+    ReportReadError,
+)
 from commitments.engine.ingest.readers.registry import FORMAT_NAMES, SUPPORTED_EXTENSIONS, reader_for
 
 __all__ = [
     "SUPPORTED_EXTENSIONS",
     "DEFAULT_MAX_BYTES",
     "DEFAULT_LIMITS",
+    "ReadInterrupted",
     "ReadLimits",
     "ReadResult",
     "ReportReadError",
@@ -93,6 +100,8 @@ def read_report_bytes(
         result = reader.read(data, filename=filename, limits=limits)
     except ReportReadError as error:
         error.filename = filename
+        raise
+    except ReadInterrupted:
         raise
     except Exception as error:  # noqa: BLE001 - the analyst gets a reason; the log keeps the traceback
         logger.exception("Reader failed on %s", filename)

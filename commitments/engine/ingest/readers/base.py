@@ -33,6 +33,10 @@ _RADICALS = {cp: unicodedata.normalize("NFKC", chr(cp)) for cp in range(0x2F00, 
 _RADICAL_RE = re.compile("[" + "".join(map(chr, _RADICALS)) + "]")
 
 
+class ReadInterrupted(Exception):  # noqa: N818 - not an error: whoever follows the reading stopped it
+    """Raised by a progress callback (OCR page by page) to stop reading; never turned into a refusal."""
+
+
 @dataclass(frozen=True)
 class ReadResult:
     text: str
@@ -54,6 +58,7 @@ class ReadLimits:
     zip_max_member_bytes: int = 50 * 1024 * 1024  # uncompressed size of one part of a .docx
     zip_max_ratio: int = 100  # uncompressed / compressed size of one large part of a .docx
     zip_max_total_bytes: int = 100 * 1024 * 1024  # uncompressed size of all parts of a .docx
+    ocr_max_pages: int = 0  # pages of a scan read by OCR; 0: no OCR here (a web request), NeedsOcr instead
 
 
 DEFAULT_LIMITS = ReadLimits()

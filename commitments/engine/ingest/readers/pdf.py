@@ -1,6 +1,5 @@
-"""PDF reports through their text layer (pypdf); scanned PDFs are refused rather than OCR'd here.
-
-OCR would need a model and minutes per report; telling the analyst is cheaper and honest.
+"""PDF reports through their text layer (pypdf); a scan without one is read by OCR (ocr.py) where that
+is allowed (a job, the command line), and handed over (NeedsOcr) where it is not (a web request).
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ import re
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, PyPdfError
 
+from commitments.engine.ingest.readers import ocr
 from commitments.engine.ingest.readers.base import DEFAULT_LIMITS, ReadLimits, ReadResult, ReportReadError, build_result
 from commitments.engine.ingest.readers.furniture import strip_furniture
 
@@ -151,7 +151,7 @@ class PdfReportReader:
         text = "\n".join(furniture.pages)
         visible = re.sub(r"\s+", "", text)
         if len(visible) < _MIN_TEXT_CHARS:
-            raise ReportReadError(NO_TEXT_LAYER)
+            return self._recognised(data, reader, pages=len(pages), limits=limits)
         if len(_UNMAPPED.findall(visible)) > len(visible) * _MAX_UNMAPPED_SHARE:
             raise ReportReadError(GARBLED)
         warnings = []
@@ -169,5 +169,22 @@ class PdfReportReader:
             title=_title(reader),
             warnings=warnings,
             empty_reason=NO_TEXT_LAYER,
+            limits=limits,
+        )
+
+    def _recognised(self, data: bytes, reader: PdfReader, *, pages: int, limits: ReadLimits) -> ReadResult:
+        """A scan: every page rasterised and read by OCR, then page furniture removed as for a text layer."""
+        ocr.refuse_scan("PDF ", pages=pages, max_pages=limits.ocr_max_pages)
+        recognised = ocr.pages_text(ocr.pdf_images(data), pages)
+        _, warnings = ocr.recognised(recognised)
+        furniture = strip_furniture([p.text for p in recognised])
+        if furniture.repeated:
+            warnings.append(RUNNING_LINES.format(lines="、".join(f"“{line}”" for line in furniture.repeated[:3])))
+        return build_result(
+            "\n".join(furniture.pages),
+            format=self.format,
+            title=_title(reader),
+            warnings=warnings,
+            empty_reason=ocr.NO_CHINESE,
             limits=limits,
         )

@@ -14,6 +14,7 @@ from commitments.engine.ingest.readers.base import ReadLimits, ReadResult
 from commitments.engine.ingest.readers.doc import DocReader
 from commitments.engine.ingest.readers.docx import DocxReader
 from commitments.engine.ingest.readers.html import HtmlReader
+from commitments.engine.ingest.readers.image import ImageReader
 from commitments.engine.ingest.readers.ofd import OfdReader
 from commitments.engine.ingest.readers.pdf import PdfReportReader
 from commitments.engine.ingest.readers.sniffing import refuse_rtf
@@ -27,6 +28,7 @@ FORMAT_NAMES = {
     "doc": "Word 97-2003 (.doc/.wps)",
     "pdf": "PDF",
     "ofd": "OFD 版式文档",
+    "image": "图片（扫描页）",
 }
 
 
@@ -47,6 +49,7 @@ READERS: tuple[Reader, ...] = (
     DocxReader(),
     DocReader(),
     HtmlReader(),
+    ImageReader(),
     TextReader(),
 )
 # Formats whose content outranks a contradicting extension (their sniffing is unambiguous).
