@@ -27,7 +27,8 @@ NEEDS_OCR = "{what}没有文本层（扫描件），需要文字识别（OCR）�
 NO_ENGINE = "{what}没有文本层（扫描件），需要文字识别（OCR），但本机未安装 Tesseract 中文识别（tesseract-ocr、tesseract-ocr-chi-sim）"
 TOO_MANY_PAGES = "扫描件共 {pages} 页，超过了文字识别每份 {limit} 页的上限"
 NO_CHINESE = "文字识别（OCR）没有在扫描件中识别出中文，可能不是中文报告、图像太模糊或是空白页"
-RECOGNISED = "正文由文字识别（OCR，Tesseract）得到，共 {pages} 页，各页平均置信度 {mean:.0f}%"
+RECOGNISED = "正文由文字识别（OCR，Tesseract）得到，共 {pages} 页，平均置信度 {mean:.0f}%（各页：{each}）"
+EACH_SHOWN = 30  # pages whose confidence the import lists one by one; a longer scan shows the lowest
 LOW_PAGES = "第 {pages} 页识别置信度低于 {floor:.0f}%，请对照原件核对"
 
 _HAN = r"\u3400-\u9fff"
@@ -173,7 +174,13 @@ def recognised(pages: list[PageText]) -> tuple[str, list[str]]:
     if len(_HAN_CHAR.findall(joined)) < 10:
         raise ReportReadError(NO_CHINESE)
     mean = sum(p.confidence for p in pages) / len(pages)
-    warnings = [RECOGNISED.format(pages=len(pages), mean=mean)]
+    numbered = list(enumerate(pages, start=1))
+    if len(numbered) > EACH_SHOWN:
+        numbered = sorted(sorted(numbered, key=lambda n: n[1].confidence)[:EACH_SHOWN])
+    each = "，".join(f"第 {i} 页 {p.confidence:.0f}%" for i, p in numbered)
+    if len(pages) > EACH_SHOWN:
+        each = f"最低的 {EACH_SHOWN} 页：{each}"
+    warnings = [RECOGNISED.format(pages=len(pages), mean=mean, each=each)]
     low = [str(i) for i, p in enumerate(pages, start=1) if p.confidence < LOW_CONFIDENCE]
     if low:
         warnings.append(LOW_PAGES.format(pages="、".join(low), floor=LOW_CONFIDENCE))
