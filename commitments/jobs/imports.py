@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import logging
 
+from django import db
+
 from commitments.models import ImportJob
-from commitments.services.import_jobs import import_job_claim, import_job_run
+from commitments.services.import_jobs import import_job_claim, import_job_fail, import_job_run
+
+TRANSIENT = (db.OperationalError, db.InterfaceError)
 
 logger = logging.getLogger(__name__)
 
@@ -22,9 +26,16 @@ def import_job_execute(*, job_id: int) -> ImportJob | None:
         return None
     try:
         return import_job_run(claim.job)
-    except Exception:
-        # The database or the disk failed under it: queued again, for the task's retry to claim.
+    except TRANSIENT as exc:
+        # The database or the broker went away for a moment: queued again, for the task's retry to claim.
+        logger.warning("import job %s interrupted (%s), queued again", job_id, exc)
         ImportJob.objects.filter(pk=job_id, state=ImportJob.State.RUNNING).update(
             state=ImportJob.State.QUEUED, holder_pid=None, heartbeat_at=None
         )
         raise
+    except Exception:
+        # Anything else would fail again: the job says so instead of being retried for ever.
+        logger.exception("import job %s failed", job_id)
+        job = ImportJob.objects.get(pk=job_id)
+        import_job_fail(job, message="导入出错，详情见日志；未写入任何内容")
+        return job

@@ -38,6 +38,9 @@ from commitments.services.uploads import upload_held, upload_hold, upload_releas
 logger = logging.getLogger(__name__)
 
 CANCELLED_MESSAGE = "已按上传人的要求取消，未写入任何内容"
+MAX_ATTEMPTS = 3  # runs of one job whose process died or failed before it is given up
+RESEND_SECONDS = 60  # a job sent again is left this long before the next page sends it once more
+GAVE_UP = "导入在 {attempts} 次尝试中都被中断或出错（文件可能过大或已损坏），已停止；未写入任何内容，详情见日志"
 
 
 def import_in_background(size: int, filename: str = "") -> bool:
@@ -168,31 +171,53 @@ def import_job_run(job: ImportJob) -> ImportJob:
 
 
 def _archive_run(job: ImportJob, data: bytes) -> ImportJob:
-    """A .zip upload: every report in it, as `import_reports` imports a downloaded archive."""
+    """A .zip upload: every report in it, as `import_reports` imports a downloaded archive. Each file and
+    each scanned page keeps the job alive (heartbeat) and may stop it (cancel): reports already imported
+    stay, the rest is not read."""
     import tempfile
     from pathlib import Path
 
     from commitments.services.reports import reports_import_batch
 
-    def on_file(name: str, done: int, total: int) -> None:
-        ImportJob.objects.filter(pk=job.pk).update(
-            stage=f"{name[:30]}", done=done, total=total, heartbeat_at=timezone.now()
-        )
+    def alive(**fields) -> None:
+        if ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
+            raise ImportCancelled
+        ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now(), **fields)
 
-    with tempfile.TemporaryDirectory(prefix="chengnuo-upload-") as folder:
-        path = Path(folder) / Path(job.filename).name
-        path.write_bytes(data)
-        outcomes = reports_import_batch(
-            [path],
-            bureau_name=job.bureau_name or None,
-            year=job.year,
-            imported_by=job.requested_by,
-            on_file=on_file,
+    def on_file(name: str, done: int, total: int) -> None:
+        alive(stage=name[:40], done=done, total=total)
+
+    def on_page(done: int, total: int) -> None:
+        alive()
+
+    token = ocr_progress.set(on_page)
+    try:
+        with tempfile.TemporaryDirectory(prefix="chengnuo-upload-") as folder:
+            # The name as uploaded, cut to stay a valid file name (255 bytes; a Chinese character is 3).
+            name = Path(job.filename).name
+            path = Path(folder) / (name if len(name.encode()) <= 200 else f"{name[:60]}.zip")
+            path.write_bytes(data)
+            outcomes = reports_import_batch(
+                [path],
+                bureau_name=job.bureau_name or None,
+                year=job.year,
+                imported_by=job.requested_by,
+                on_file=on_file,
+            )
+    except ImportCancelled:
+        return _finish(
+            job,
+            state=ImportJob.State.CANCELLED,
+            message="已按上传人的要求取消；取消前已导入的报告保留，其余文件未读取",
+            release=True,
         )
+    finally:
+        ocr_progress.reset(token)
     counts = Counter(o.status_label for o in outcomes)
-    lines = [f"{o.source}：{o.status_label}" + (f"（{o.reason}）" if o.reason else "") for o in outcomes]
+    lines = [f"{o.source}：{o.status_label}" + (f"（{_shown_reason(job, o)}）" if o.reason else "") for o in outcomes]
     imported = [o for o in outcomes if o.status in (ImportStatus.IMPORTED, ImportStatus.REPLACED)]
-    job.outcome = ImportStatus.IMPORTED if imported else ImportStatus.FAILED
+    known = [o for o in outcomes if o.status in (ImportStatus.UNCHANGED, ImportStatus.SAME_REPORT)]
+    job.outcome = ImportStatus.IMPORTED if imported else ImportStatus.UNCHANGED if known else ImportStatus.FAILED
     job.report = imported[0].report if imported else None
     job.sections = sum(o.sections for o in imported)
     job.commitments = sum(o.commitments for o in imported)
@@ -200,11 +225,20 @@ def _archive_run(job: ImportJob, data: bytes) -> ImportJob:
     summary = f"{len(outcomes)} 个文件：" + "，".join(f"{label} {n}" for label, n in counts.items())
     return _finish(
         job,
-        state=ImportJob.State.DONE if imported else ImportJob.State.FAILED,
+        state=ImportJob.State.DONE if imported or known else ImportJob.State.FAILED,
         message="\n".join([summary, *lines])[:20000],
         release=True,
         done=job.total,
     )
+
+
+def _shown_reason(job: ImportJob, outcome: ImportOutcome) -> str:
+    """A file's reason as the requester may read it: a report of a bureau they do not handle is not named."""
+    other = outcome.existing or outcome.report
+    user = job.requested_by
+    if other is None or user is None or user_may_see_bureau(user=user, bureau_id=other.bureau_id):
+        return outcome.reason
+    return f"“{other.bureau}”已有一份与此相同或几乎相同的报告（不在你负责的单位内）"
 
 
 def import_job_record(job: ImportJob, outcome: ImportOutcome) -> ImportJob:
@@ -246,10 +280,22 @@ def import_job_decide(job: ImportJob, *, decision: str) -> ImportJob:
         if decision not in (NearDuplicates.REPLACE, NearDuplicates.KEEP):
             raise ValueError(f"not a decision: {decision!r}")
         job.near_duplicates = decision
+        job.cancel_requested = False  # a cancel asked while it ran is answered by this decision
         job.state = ImportJob.State.QUEUED
         job.outcome, job.message, job.done, job.stage = "", "", 0, ""
         job.finished_at = None
-        job.save(update_fields=["near_duplicates", "state", "outcome", "message", "done", "stage", "finished_at"])
+        job.save(
+            update_fields=[
+                "near_duplicates",
+                "cancel_requested",
+                "state",
+                "outcome",
+                "message",
+                "done",
+                "stage",
+                "finished_at",
+            ]
+        )
         import_job_enqueue(job)
     return job
 
@@ -276,7 +322,8 @@ def import_jobs_recover() -> list[ImportJob]:
     recovered = []
     for job in ImportJob.objects.filter(state__in=ImportJob.ACTIVE):
         if job.state == ImportJob.State.RUNNING:
-            lost = bool(holder_gone(job, now=now))
+            resent_lately = job.enqueued_at is not None and job.enqueued_at > now - timedelta(seconds=RESEND_SECONDS)
+            lost = bool(holder_gone(job, now=now)) and not resent_lately
         else:
             # Never sent (the queue was down), sent by a process of this host that is gone (a thread of a
             # killed server), or sent so long ago that the message must be lost.
@@ -285,10 +332,20 @@ def import_jobs_recover() -> list[ImportJob]:
                 or (job.holder_host == HOST and job.holder_pid is not None and not process_alive(job.holder_pid))
                 or job.enqueued_at < lost_before
             )
-        if lost:
-            import_job_enqueue(job)
-            recovered.append(job)
+        if not lost:
+            continue
+        if job.attempts >= MAX_ATTEMPTS:
+            # Killed again and again (a file that takes the process down): stop, say so, keep nothing half.
+            _finish(job, state=ImportJob.State.FAILED, message=GAVE_UP.format(attempts=job.attempts), release=True)
+            continue
+        import_job_enqueue(job)
+        recovered.append(job)
     return recovered
+
+
+def import_job_fail(job: ImportJob, *, message: str) -> ImportJob:
+    """End a job that errored (the held upload is let go; nothing of it was written)."""
+    return _finish(job, state=ImportJob.State.FAILED, message=message, release=True)
 
 
 def _finish(job: ImportJob, *, state: str, message: str, release: bool, done: int | None = None) -> ImportJob:
@@ -302,22 +359,25 @@ def _finish(job: ImportJob, *, state: str, message: str, release: bool, done: in
     if done is not None:
         job.done = done
     job.stage = ImportJob.State(state).label
-    job.save(
-        update_fields=[
-            "state",
-            "message",
-            "finished_at",
-            "heartbeat_at",
-            "done",
-            "stage",
-            "total",
-            "token",
-            "outcome",
-            "report",
-            "sections",
-            "commitments",
-            "similarity",
-            "near_duplicate_of",
-        ]
-    )
+    fields = [
+        "state",
+        "message",
+        "finished_at",
+        "heartbeat_at",
+        "done",
+        "stage",
+        "total",
+        "token",
+        "outcome",
+        "report",
+        "sections",
+        "commitments",
+        "similarity",
+        "near_duplicate_of",
+    ]
+    # Only the run that claimed the job last writes its end: a run taken over (its process looked dead)
+    # that finishes after all changes nothing.
+    values = {ImportJob._meta.get_field(name).attname: None for name in fields}
+    values = {attname: getattr(job, attname) for attname in values}
+    ImportJob.objects.filter(pk=job.pk, attempts=job.attempts).update(**values)
     return job

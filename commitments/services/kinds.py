@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from commitments.models import Commitment
+from commitments.models import Commitment, Report
 from commitments.selectors.access import bureau_ids_editable_by
 from commitments.services.busy import retry_when_busy
 
@@ -32,11 +32,16 @@ def commitments_kind_set(*, user, commitment_ids, kind: str) -> KindOutcome:
     kind = Commitment.Kind(kind)
     editable = bureau_ids_editable_by(user)
     outcome = KindOutcome()
+    ids = list(commitment_ids)
     with transaction.atomic():
+        # The reports first, as a re-extraction locks them: it cannot read a commitment as the machine's
+        # while the analyst's call is being written, and write the machine's kind back over it.
+        report_ids = Commitment.objects.filter(pk__in=ids).values_list("section__report_id", flat=True).distinct()
+        list(Report.objects.select_for_update().filter(pk__in=list(report_ids)).order_by("pk").values_list("pk"))
         rows = (
             Commitment.objects.select_for_update()
             .select_related("section__report")
-            .filter(pk__in=list(commitment_ids))
+            .filter(pk__in=ids)
             .order_by("pk")
         )
         for commitment in rows:

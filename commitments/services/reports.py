@@ -527,8 +527,7 @@ def reports_import_batch(
             if path.suffix.lower() != ".zip":
                 files.append((path.name, path))
                 continue
-            folder = Path(scratch) / str(len(files) + len(outcomes))
-            folder.mkdir()
+            folder = Path(tempfile.mkdtemp(dir=scratch))
             try:
                 members = unpack_reports(path, folder, limits=_read_limits())
             except ReportReadError as exc:

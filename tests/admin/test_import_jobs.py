@@ -242,3 +242,24 @@ def test_a_scanned_upload_is_never_read_in_the_request_but_by_ocr_in_its_job(sta
     report = Report.objects.get()
     assert report.source_format == "pdf" and any("文字识别（OCR" in w for w in report.warnings)
     assert job.commitments > 0
+
+
+def test_a_job_killed_again_and_again_is_given_up_with_a_reason(staff_client, staff_user):
+    from commitments.services.import_jobs import MAX_ATTEMPTS
+
+    job = ImportJob.objects.create(
+        filename="炸弹.txt",
+        requested_by=staff_user,
+        token=upload_hold(b"x"),
+        state="running",
+        holder_host=HOST,
+        holder_pid=dead_pid(),
+        heartbeat_at=timezone.now(),
+        attempts=MAX_ATTEMPTS,
+    )
+
+    job_page(staff_client, job)
+
+    job.refresh_from_db()
+    assert job.state == "failed" and f"{MAX_ATTEMPTS} 次尝试" in job.message and job.token == ""
+    assert not queue.IMPORT_THREADS or all(not t.is_alive() for t in queue.IMPORT_THREADS)

@@ -145,3 +145,12 @@ def test_import_reports_takes_a_zip_and_says_which_files_were_the_same_report(tm
 
     out = capsys.readouterr().out
     assert "同一报告" in out and "已导入 1" in out and Report.objects.count() == 1
+
+
+def test_a_member_that_cannot_be_written_refuses_the_archive(tmp_path):
+    archive = tmp_path / "clash.zip"
+    archive.write_bytes(zip_of({"a": b"x", "a/b.txt": b"y"}))  # a file where a folder must go
+
+    [outcome] = reports_import_batch([archive])
+
+    assert outcome.status == "failed" and "无法解压" in outcome.reason and Report.objects.count() == 0

@@ -21,6 +21,7 @@ UNSAFE_PATH = "压缩包中的 {name} 指向压缩包以外的位置（绝对路
 LINK = "压缩包中的 {name} 是链接，整个压缩包未导入"
 TOO_MANY = "压缩包中有 {count} 个文件，超过了 {limit} 个的上限"
 ENCRYPTED = "压缩包中的 {name} 已加密，无法读取：请解压后再导入"
+UNWRITABLE = "压缩包中的 {name} 无法解压（{detail}），整个压缩包未导入：请解压后检查文件名再导入"
 SAME_NAME = "压缩包中有两个同名文件 {name}，无法确定导入哪一个，整个压缩包未导入"
 _REPACK = "，请解压后检查这些文件再导入"
 
@@ -34,13 +35,20 @@ def _member_path(name: str) -> PurePosixPath | None:
 
 
 def _decoded(info: zipfile.ZipInfo) -> str:
-    """Member names from Chinese Windows tools are GBK without the UTF-8 flag; zipfile read them as cp437."""
+    """Member names without the UTF-8 flag, which zipfile read as cp437: UTF-8 all the same (macOS tools
+    leave the flag out), else GBK (Chinese Windows tools)."""
     if info.flag_bits & 0x800:
         return info.filename
     try:
-        return info.filename.encode("cp437").decode("gb18030")
-    except (UnicodeEncodeError, UnicodeDecodeError):
+        raw = info.filename.encode("cp437")
+    except UnicodeEncodeError:
         return info.filename
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
 
 
 def unpack_reports(archive_path: Path, folder: Path, *, limits: ReadLimits = DEFAULT_LIMITS) -> list[tuple[str, Path]]:
@@ -75,7 +83,10 @@ def unpack_reports(archive_path: Path, folder: Path, *, limits: ReadLimits = DEF
             target = (root / Path(*path.parts)).resolve()
             if root not in target.parents:
                 raise ReportReadError(UNSAFE_PATH.format(name=name))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(archive.read(info))
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(archive.read(info))
+            except OSError as error:  # a name too long, a file where a folder must go ("a" and "a/b.docx")
+                raise ReportReadError(UNWRITABLE.format(name=name, detail=error.strerror or error)) from error
             unpacked.append((name, target))
     return unpacked

@@ -104,3 +104,18 @@ def test_an_ofd_zip_bomb_is_refused_before_it_is_inflated():
         copy.writestr("Doc_0/Res/bomb.bin", b"\x00" * (8 * 1024 * 1024))
     with pytest.raises(ReportReadError, match="OFD 文件中的部件 Doc_0/Res/bomb.bin 的压缩比为"):
         read_report_bytes(buffer.getvalue(), filename="报告.ofd", limits=ReadLimits())
+
+
+def test_a_document_listing_one_page_part_many_times_reads_it_once():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(ofd_bytes(seed_lines()[:20]))) as source, zipfile.ZipFile(buffer, "w") as copy:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "Doc_0/Document.xml":
+                page = b'<ofd:Page ID="10" BaseLoc="Pages/Page_0/Content.xml"/>'
+                data = data.replace(page, page * 100_000)
+            copy.writestr(info.filename, data)
+
+    result = read_report_bytes(buffer.getvalue(), filename="报告.ofd")
+
+    assert squeezed(result.text).count(squeezed(seed_lines()[1])) == 1

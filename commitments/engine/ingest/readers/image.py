@@ -28,9 +28,10 @@ class ImageReader:
     def read(self, data: bytes, *, filename: str, limits: ReadLimits = DEFAULT_LIMITS) -> ReadResult:
         from PIL import Image, ImageSequence, UnidentifiedImageError
 
-        Image.MAX_IMAGE_PIXELS = MAX_PIXELS
         try:
-            image = Image.open(io.BytesIO(data))
+            image = Image.open(io.BytesIO(data))  # reads the header only: the size is known before decoding
+            if image.width * image.height > MAX_PIXELS:
+                raise ReportReadError(TOO_LARGE.format(limit=MAX_PIXELS))
             frames = getattr(image, "n_frames", 1)
         except Image.DecompressionBombError as error:
             raise ReportReadError(TOO_LARGE.format(limit=MAX_PIXELS)) from error

@@ -21,6 +21,7 @@ from commitments.engine.ingest.readers.base import ReportReadError
 LANGUAGE = "chi_sim"
 DPI = 200
 CONFIG = "--psm 6"  # a page of uniform text: the columns of a work report; faster than automatic layout
+MAX_PAGE_PIXELS = 7_000 * 10_000  # an A3 page at 600 dpi; a larger page is rendered smaller
 LOW_CONFIDENCE = 80.0  # a page whose mean word confidence is below this is listed for the analyst
 
 NEEDS_OCR = "{what}没有文本层（扫描件），需要文字识别（OCR）：上传页面会把它转入后台导入，命令行导入会直接识别"
@@ -151,7 +152,10 @@ def pdf_images(data: bytes):
         for index in range(len(document)):
             page = document[index]
             try:
-                yield page.render(scale=DPI / 72).to_pil()
+                width, height = page.get_size()  # points
+                # At most MAX_PAGE_PIXELS, whatever page size the file claims (a poster-sized box would be GBs).
+                scale = min(DPI / 72, (MAX_PAGE_PIXELS / max(width * height, 1.0)) ** 0.5)
+                yield page.render(scale=scale).to_pil()
             finally:
                 page.close()
     finally:

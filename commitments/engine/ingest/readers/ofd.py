@@ -18,7 +18,14 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from commitments.engine.ingest.readers.base import DEFAULT_LIMITS, ReadLimits, ReadResult, ReportReadError, build_result
+from commitments.engine.ingest.readers.base import (
+    DEFAULT_LIMITS,
+    TOO_MANY_CHARS,
+    ReadLimits,
+    ReadResult,
+    ReportReadError,
+    build_result,
+)
 from commitments.engine.ingest.readers.furniture import strip_furniture
 from commitments.engine.ingest.readers.zip_guard import archive_check
 
@@ -35,6 +42,8 @@ OUTLINES_ONLY = (
 )
 EMPTY = "OFD 文件中没有文字内容"
 RUNNING_LINES = "已去掉每页重复的页眉页脚（如 {lines}）"
+TOO_MANY_PAGES = "OFD 文件有 {pages} 页，超过了 {limit} 页的上限"
+MAX_PAGES = 5_000
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
@@ -153,16 +162,22 @@ class OfdReader:
             title = next((t.text or "" for t in _children(entry, "Title")), "")
             document_path = _resolve("OFD.xml", roots[0])
             document = _xml(archive, document_path)
-            pages, drawn, texts = _children(document, "Page"), 0, []
+            pages, drawn, texts, chars = _children(document, "Page"), 0, [], 0
             if not pages:
                 raise ReportReadError(BROKEN.format(detail="文档中没有页面"))
-            for page in pages:
-                location = page.get("BaseLoc")
-                if not location:
-                    continue
-                codes, page_drawn = _page_codes(_xml(archive, _resolve(document_path, location)))
+            # Each page part once, in the order listed: a document may not list one part a million times.
+            locations = list(
+                dict.fromkeys(_resolve(document_path, p.get("BaseLoc")) for p in pages if p.get("BaseLoc"))
+            )
+            if len(locations) > MAX_PAGES:
+                raise ReportReadError(TOO_MANY_PAGES.format(pages=len(locations), limit=MAX_PAGES))
+            for location in locations:
+                codes, page_drawn = _page_codes(_xml(archive, location))
                 drawn += page_drawn
                 texts.append("\n".join(_lines(codes)))
+                chars += len(texts[-1])
+                if chars > limits.max_chars:  # stop reading, not at the end: the pages may be many
+                    raise ReportReadError(TOO_MANY_CHARS.format(count=chars, limit=limits.max_chars))
         if not any(t.strip() for t in texts):
             raise ReportReadError(OUTLINES_ONLY if drawn else EMPTY)
         furniture = strip_furniture(texts)
