@@ -39,10 +39,7 @@ def commitments_kind_set(*, user, commitment_ids, kind: str) -> KindOutcome:
         report_ids = Commitment.objects.filter(pk__in=ids).values_list("section__report_id", flat=True).distinct()
         list(Report.objects.select_for_update().filter(pk__in=list(report_ids)).order_by("pk").values_list("pk"))
         rows = (
-            Commitment.objects.select_for_update()
-            .select_related("section__report")
-            .filter(pk__in=ids)
-            .order_by("pk")
+            Commitment.objects.select_for_update().select_related("section__report").filter(pk__in=ids).order_by("pk")
         )
         for commitment in rows:
             bureau_id = commitment.section.report.bureau_id
