@@ -119,3 +119,19 @@ def test_a_document_listing_one_page_part_many_times_reads_it_once():
     result = read_report_bytes(buffer.getvalue(), filename="报告.ofd")
 
     assert squeezed(result.text).count(squeezed(seed_lines()[1])) == 1
+
+
+def test_an_ofd_written_by_another_writer_reads_back():
+    """tests/fixtures/lanling_plan_easyofd.ofd: the lanling plan part typeset by reportlab (pdf_bytes) and
+    converted by PyPI's easyofd 20260427 (`OFD().pdf2ofd(pdf, optional_text=True)`), made here once; its
+    own namespace URI and layout differ from ours. (easyofd left the second page's layer empty.)"""
+    from tests.paths import REPO
+
+    data = (REPO / "tests" / "fixtures" / "lanling_plan_easyofd.ofd").read_bytes()
+
+    result = read_report_bytes(data, filename="兰陵.ofd")
+
+    assert result.format == "ofd" and result.text.startswith(
+        "三、2022年工作打算\n2022年,全县民政系统将积极落实高质量发展要求"
+    )
+    assert "（一）进一步健全社会救助体系" in result.text or "(一)进一步健全社会救助体系" in result.text
