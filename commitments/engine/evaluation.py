@@ -28,6 +28,56 @@ CLAUSE_MARKS = "。；;，,、：:！!？?"
 
 
 @dataclass
+class KindFigures:
+    """Concrete precision / recall and the not-a-commitment share among clauses called concrete."""
+
+    name: str
+    clauses: int = 0
+    called_concrete: int = 0
+    right_concrete: int = 0
+    gold_concrete: int = 0
+    not_commitment_called: int = 0
+
+    def merge(self, other: KindFigures) -> None:
+        self.clauses += other.clauses
+        self.called_concrete += other.called_concrete
+        self.right_concrete += other.right_concrete
+        self.gold_concrete += other.gold_concrete
+        self.not_commitment_called += other.not_commitment_called
+
+    def add(self, label: str, called: str) -> None:
+        self.clauses += 1
+        self.gold_concrete += label == "concrete"
+        if called == "concrete":
+            self.called_concrete += 1
+            self.right_concrete += label == "concrete"
+            self.not_commitment_called += label == NOT_COMMITMENT
+
+    @property
+    def precision(self) -> float | None:
+        return self.right_concrete / self.called_concrete if self.called_concrete else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.right_concrete / self.gold_concrete if self.gold_concrete else None
+
+    @property
+    def not_commitment_share(self) -> float | None:
+        return self.not_commitment_called / self.called_concrete if self.called_concrete else None
+
+    def as_dict(self) -> dict:
+        def r(v):
+            return None if v is None else round(v, 3)
+
+        return {
+            "clauses": self.clauses,
+            "concrete_precision": r(self.precision),
+            "concrete_recall": r(self.recall),
+            "not_commitment_called_concrete": r(self.not_commitment_share),
+        }
+
+
+@dataclass
 class ExtractionScore:
     gold_file: str
     sampled: bool = False  # a sample says nothing of recall or precision
@@ -43,31 +93,7 @@ class ExtractionScore:
     found_by: dict[str, int] = field(default_factory=dict)
     # system commitment index -> the kind the gold gives it (clause_labels): what the kind call is scored on
     labels: dict[int, str] = field(default_factory=dict)
-    # The kind call: clauses called concrete, of them gold-concrete, gold-concrete clauses, of them called
-    # concrete, and not-commitments called concrete.
-    called_concrete: int = 0
-    called_concrete_right: int = 0
-    labelled_concrete: int = 0
-    not_commitment_called: int = 0
-
-    @property
-    def concrete_precision(self) -> float | None:
-        return self.called_concrete_right / self.called_concrete if self.called_concrete else None
-
-    @property
-    def concrete_recall(self) -> float | None:
-        return self.called_concrete_right / self.labelled_concrete if self.labelled_concrete else None
-
-    @property
-    def not_commitment_share(self) -> float | None:
-        return self.not_commitment_called / self.called_concrete if self.called_concrete else None
-
-    def kind_add(self, label: str, called: str) -> None:
-        self.labelled_concrete += label == "concrete"
-        if called == "concrete":
-            self.called_concrete += 1
-            self.called_concrete_right += label == "concrete"
-            self.not_commitment_called += label == NOT_COMMITMENT
+    kinds: KindFigures = field(default_factory=lambda: KindFigures(""))  # the kind call in use
 
     @property
     def recall(self) -> float | None:
@@ -254,7 +280,7 @@ def evaluate_extraction(
             score.spurious.append(commitment.text)
     score.labels = clause_labels(gold, plan_text, commitments, score.found_by, sampled=sampled)
     for index, label in score.labels.items():
-        score.kind_add(label, "vague" if commitments[index].vague else "concrete")
+        score.kinds.add(label, "vague" if commitments[index].vague else "concrete")
     return score
 
 
@@ -331,17 +357,11 @@ def pooled_extraction(scores: Sequence[FileScore]) -> ExtractionScore:
     return pooled
 
 
-def pooled_kinds(scores: Sequence[FileScore]) -> ExtractionScore:
+def pooled_kinds(scores: Sequence[FileScore], name: str = "all") -> KindFigures:
     """The kind call's counts over the given files, samples included (they are labelled clauses too)."""
-    pooled = ExtractionScore(gold_file="all")
-    labels = [label for score in scores for label in score.extraction.labels.values()]
-    pooled.labels = dict(enumerate(labels))
+    pooled = KindFigures(name)
     for score in scores:
-        s = score.extraction
-        pooled.called_concrete += s.called_concrete
-        pooled.called_concrete_right += s.called_concrete_right
-        pooled.labelled_concrete += s.labelled_concrete
-        pooled.not_commitment_called += s.not_commitment_called
+        pooled.merge(score.extraction.kinds)
     return pooled
 
 

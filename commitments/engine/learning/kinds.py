@@ -23,7 +23,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from commitments.engine.analyse import analyse_text
-from commitments.engine.evaluation import evaluate_extraction
+from commitments.engine.evaluation import KindFigures, evaluate_extraction
 from commitments.engine.gold import load_gold
 from commitments.engine.nlp.kinds.features import HAND_FEATURES, ClauseView, char_grams, clause_view, word_grams
 from commitments.engine.nlp.kinds.model import FORMAT, KINDS, KindModel, kind_model_from_dict
@@ -152,61 +152,6 @@ def _threshold(pairs: Sequence[KindPair]) -> float:
     if not concrete_probs:
         return 0.5
     return float(np.quantile(np.asarray(concrete_probs), 1.0 - RECALL_TARGET))
-
-
-@dataclass
-class KindFigures:
-    """Concrete precision / recall and the not-a-commitment share among clauses called concrete."""
-
-    name: str
-    clauses: int = 0
-    called_concrete: int = 0
-    right_concrete: int = 0
-    gold_concrete: int = 0
-    not_commitment_called: int = 0
-
-    @classmethod
-    def of(cls, score, name: str | None = None) -> KindFigures:
-        """The counts an ExtractionScore keeps of the call in use."""
-        return cls(
-            name=name or score.gold_file.removesuffix(".gold.json"),
-            clauses=len(score.labels),
-            called_concrete=score.called_concrete,
-            right_concrete=score.called_concrete_right,
-            gold_concrete=score.labelled_concrete,
-            not_commitment_called=score.not_commitment_called,
-        )
-
-    def add(self, label: str, called: str) -> None:
-        self.clauses += 1
-        self.gold_concrete += label == "concrete"
-        if called == "concrete":
-            self.called_concrete += 1
-            self.right_concrete += label == "concrete"
-            self.not_commitment_called += label == "not_commitment"
-
-    @property
-    def precision(self) -> float | None:
-        return self.right_concrete / self.called_concrete if self.called_concrete else None
-
-    @property
-    def recall(self) -> float | None:
-        return self.right_concrete / self.gold_concrete if self.gold_concrete else None
-
-    @property
-    def not_commitment_share(self) -> float | None:
-        return self.not_commitment_called / self.called_concrete if self.called_concrete else None
-
-    def as_dict(self) -> dict:
-        def r(v):
-            return None if v is None else round(v, 3)
-
-        return {
-            "clauses": self.clauses,
-            "concrete_precision": r(self.precision),
-            "concrete_recall": r(self.recall),
-            "not_commitment_called_concrete": r(self.not_commitment_share),
-        }
 
 
 def figures(pairs: Sequence[KindPair], calls: Sequence[Sequence[str]]) -> tuple[list[KindFigures], KindFigures]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from django.core.management.base import BaseCommand, CommandError
@@ -17,7 +18,7 @@ from commitments.engine.evaluation import (
 from commitments.engine.learning.crossval import cross_validate
 from commitments.engine.learning.fit import TrainingError
 from commitments.engine.learning.kinds import CV_MIN_PAIRS as KIND_MIN_PAIRS
-from commitments.engine.learning.kinds import KindFigures, cross_validate_kinds, kind_pair, rule_calls
+from commitments.engine.learning.kinds import cross_validate_kinds, kind_pair, rule_calls
 from commitments.engine.learning.kinds import figures as kind_figures
 from commitments.engine.matching.model_file import ModelError
 from commitments.management.gold import calibration_json, display_width, pad, with_gold, write_reliability
@@ -154,8 +155,11 @@ class Command(BaseCommand):
             rules_per, rules_pooled = kind_figures(pairs, rule_calls(pairs))
             title = "kinds (leave-one-pair-out)"
         else:
-            per = [KindFigures.of(s.extraction) for s in scores]
-            pooled = KindFigures.of(pooled_kinds([s for s in scores if s.real]), name="合并（真实报告）")
+            per = [
+                dataclasses.replace(s.extraction.kinds, name=s.extraction.gold_file.removesuffix(".gold.json"))
+                for s in scores
+            ]
+            pooled = pooled_kinds([s for s in scores if s.real], name="合并（真实报告）")
             rules_per, rules_pooled = [None] * len(per), None
             title = "kinds (model in use)"
         header = f"{_left(title, NAME_WIDTH)} {'n':>5} {'conc. P':>8} {'conc. R':>8} {'not_c.':>7} {'rules P':>8} {'rules R':>8}"
@@ -244,9 +248,9 @@ def _as_json(file_score) -> dict:
         "extraction_recall": s.recall,
         "extraction_precision": s.precision,
         "vague_agreement": s.vague_accuracy,
-        "concrete_precision": s.concrete_precision,
-        "concrete_recall": s.concrete_recall,
-        "not_commitment_called_concrete": s.not_commitment_share,
+        "concrete_precision": s.kinds.precision,
+        "concrete_recall": s.kinds.recall,
+        "not_commitment_called_concrete": s.kinds.not_commitment_share,
     }
     if file_score.sample is None:
         payload |= {

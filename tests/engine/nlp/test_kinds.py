@@ -117,6 +117,6 @@ def test_in_sample_guard_the_shipped_model_keeps_the_concrete_commitments_of_a_r
     gold = load_gold(DEVSET / "statecouncil_2018.gold.json")
     spans = analyse_text(gold.plan, year=gold.year).commitments
     score = evaluate_extraction(gold.data, gold.plan, spans, "statecouncil_2018", sampled=False)
-    assert score.concrete_recall >= 0.95 and score.concrete_precision >= 0.85
+    assert score.kinds.recall >= 0.95 and score.kinds.precision >= 0.85
     assert {s.kind for s in spans} <= {"concrete", "vague", "not_commitment"}
     assert all(s.vague == (s.kind != "concrete") and s.concreteness is not None for s in spans)
