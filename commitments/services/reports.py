@@ -177,6 +177,7 @@ def report_import_bytes(
 
 # Which of several files of one report (a page and its attachment, the same text as .docx and .pdf) is
 # imported: the cleanest text first; the others are then recognised as the same report.
+EMPTY_ARCHIVE = "压缩包中没有可导入的报告文件（txt、html、docx、doc、wps、pdf、ofd 或扫描页图片）"
 FORMAT_PREFERENCE = (".docx", ".doc", ".wps", ".ofd", ".pdf", ".html", ".htm", ".txt")
 
 
@@ -534,9 +535,11 @@ def reports_import_batch(
                 outcomes.append(ImportOutcome(status=ImportStatus.FAILED, source=path.name, reason=exc.reason))
                 continue
             unpacked = {target: name for name, target in members}
-            for target in report_files_collect([folder]):
-                if target.suffix.lower() != ".zip":  # an archive inside an archive is not opened
-                    files.append((f"{path.name}/{unpacked.get(target.resolve(), target.name)}", target))
+            inside = [t for t in report_files_collect([folder]) if t.suffix.lower() != ".zip"]  # no nesting
+            if not inside:
+                outcomes.append(ImportOutcome(status=ImportStatus.FAILED, source=path.name, reason=EMPTY_ARCHIVE))
+            for target in inside:
+                files.append((f"{path.name}/{unpacked.get(target.resolve(), target.name)}", target))
         imported_here: dict[int, str] = {}
         for done, (label, path) in enumerate(files):
             if on_file is not None:

@@ -154,3 +154,15 @@ def test_a_member_that_cannot_be_written_refuses_the_archive(tmp_path):
     [outcome] = reports_import_batch([archive])
 
     assert outcome.status == "failed" and "无法解压" in outcome.reason and Report.objects.count() == 0
+
+
+def test_an_archive_without_reports_says_so(tmp_path):
+    empty = tmp_path / "empty.zip"
+    empty.write_bytes(zip_of({}))
+    pictures = tmp_path / "other.zip"
+    pictures.write_bytes(zip_of({"说明.xlsx": b"PK", "inner.zip": zip_of({"a.txt": b"x"})}))
+
+    outcomes = reports_import_batch([empty, pictures])
+
+    assert [(o.status, o.source) for o in outcomes] == [("failed", "empty.zip"), ("failed", "other.zip")]
+    assert all(o.reason.startswith("压缩包中没有可导入的报告文件") for o in outcomes)
