@@ -199,6 +199,18 @@ class Assessment(models.Model):
     reason = models.TextField("理由", blank=True)
     source = models.CharField("来源", max_length=10, choices=Source.choices, default=Source.MACHINE)
     evidence_text = models.TextField("采用的证据", blank=True, help_text="分析员选定的证据，或机器的最佳证据")
+    # Where the adopted evidence stands: the review's report and offsets in its text (as Evidence keeps
+    # them, and they survive a re-extraction of its sections). Empty for evidence typed by hand.
+    evidence_report = models.ForeignKey(
+        Report,
+        verbose_name="证据所在报告",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    evidence_start = models.PositiveIntegerField("证据起始位置", null=True, blank=True)
+    evidence_end = models.PositiveIntegerField("证据结束位置", null=True, blank=True)
     note = models.TextField("备注", blank=True)
     failure_reason = models.CharField("未完成原因", max_length=20, choices=FailureReason.choices, blank=True)
     confirmed_by = models.ForeignKey(
@@ -226,6 +238,13 @@ class Assessment(models.Model):
         verbose_name = "评估"
         verbose_name_plural = "评估"
         ordering = ["commitment"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(evidence_start__isnull=True, evidence_end__isnull=True)
+                | models.Q(evidence_start__isnull=False, evidence_end__gt=models.F("evidence_start")),
+                name="assessment_evidence_span_whole",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_status_display()}：{self.commitment}"

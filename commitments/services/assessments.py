@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from commitments.engine.types import STATUS_LABELS
-from commitments.models import Assessment
+from commitments.models import Assessment, Report, Section
 from commitments.selectors.access import user_may_edit_bureau
 from commitments.selectors.lists import bulk_confirm_split
 from commitments.services.busy import retry_when_busy
@@ -44,6 +44,15 @@ def assessment_confirm(*, assessment: Assessment, user, expected_version: int) -
         return _save(current, user=user, reason="分析员确认机器建议")
 
 
+@dataclass(frozen=True)
+class EvidenceSpot:
+    """Where chosen evidence stands: a report and offsets in its text (as Evidence rows keep them)."""
+
+    report_id: int
+    start: int
+    end: int
+
+
 @retry_when_busy
 def assessment_decide(
     *,
@@ -52,10 +61,15 @@ def assessment_decide(
     expected_version: int,
     status: str,
     evidence_text: str = "",
+    evidence_at: EvidenceSpot | None = None,
     note: str = "",
     failure_reason: str = "",
 ) -> Assessment:
-    """Record the analyst's own status, with the evidence they chose, a note and a failure reason."""
+    """Record the analyst's own status, with the evidence they chose, a note and a failure reason.
+
+    Evidence given with its place (`evidence_at`) must be that text of a review of the commitment's
+    bureau; its text is then taken from the report, so what is stored is what the review says.
+    """
     if status not in STATUS_LABELS:
         raise ValidationError({"status": "未知状态"})
     if failure_reason and failure_reason not in Assessment.FailureReason.values:
@@ -67,6 +81,12 @@ def assessment_decide(
         current.status = status
         current.source = Assessment.Source.ANALYST
         current.evidence_text = evidence_text.strip()
+        spot = _evidence_spot(current, evidence_text, evidence_at) if evidence_at else None
+        if spot is not None:
+            current.evidence_text = _report_text(spot.report_id)[spot.start : spot.end]
+        current.evidence_report_id = spot.report_id if spot else None
+        current.evidence_start = spot.start if spot else None
+        current.evidence_end = spot.end if spot else None
         current.note = note.strip()
         current.failure_reason = failure_reason if status == "not_fulfilled" else ""
         current.machine_disagrees = bool(current.machine_status) and current.machine_status != status
@@ -105,7 +125,16 @@ def assessments_bulk_confirm(*, user, assessments: Iterable[Assessment], min_con
     return outcome
 
 
-REVERTED_FIELDS = ("status", "evidence_text", "note", "failure_reason", "source")
+REVERTED_FIELDS = (
+    "status",
+    "evidence_text",
+    "evidence_report_id",
+    "evidence_start",
+    "evidence_end",
+    "note",
+    "failure_reason",
+    "source",
+)
 
 
 @retry_when_busy
@@ -132,6 +161,31 @@ def assessment_revert(*, assessment: Assessment, history_id: int, user, expected
             return _save(current, user=user, reason=reason, confirmed=False)
         current.machine_disagrees = bool(current.machine_status) and current.machine_status != current.status
         return _save(current, user=user, reason=reason)
+
+
+def _report_text(report_id: int) -> str:
+    return Report.objects.values_list("text", flat=True).get(pk=report_id)
+
+
+def _evidence_spot(assessment: Assessment, text: str, at: EvidenceSpot) -> EvidenceSpot:
+    """The place `at`, trimmed of surrounding blanks, once checked to hold `text` inside a review section
+    of the assessment's bureau; a ValidationError says what does not fit."""
+    report = assessment.commitment.section.report
+    within = Section.objects.filter(
+        report_id=at.report_id,
+        report__bureau_id=report.bureau_id,
+        kind__in=(Section.Kind.REVIEW, Section.Kind.OTHER),
+        start__lte=at.start,
+        end__gte=at.end,
+    )
+    if not (0 <= at.start < at.end) or not within.exists():
+        raise ValidationError({"evidence_paste": "证据位置不在本单位的回顾之内"})
+    quoted = _report_text(at.report_id)[at.start : at.end]
+    start = at.start + (len(quoted) - len(quoted.lstrip()))
+    end = at.end - (len(quoted) - len(quoted.rstrip()))
+    if start >= end or quoted.strip() != text.strip():
+        raise ValidationError({"evidence_paste": "证据与回顾原文在该位置的文字不符，请重新选取"})
+    return EvidenceSpot(at.report_id, start, end)
 
 
 def _locked(*, assessment: Assessment, user, expected_version: int) -> Assessment:

@@ -25,7 +25,16 @@ DIGITS = 4
 MACHINE_FIELDS = ("machine_status", "machine_confidence", "machine_reason", "machine_disagrees")
 
 
-MACHINE_OWNED_FIELDS = ("status", "confidence", "reason", "evidence_text", "engine_version")
+MACHINE_OWNED_FIELDS = (
+    "status",
+    "confidence",
+    "reason",
+    "evidence_text",
+    "evidence_report_id",
+    "evidence_start",
+    "evidence_end",
+    "engine_version",
+)
 
 
 def _evidence_rows(commitment: Commitment, result: MatchResult, review_sections: list[Section]) -> list[Evidence]:
@@ -98,7 +107,7 @@ def results_save(
             if assessment is not None and assessment.source == Assessment.Source.ANALYST:
                 analyst += 1
             # A "silent review" verdict has candidates but no evidence: nothing to show as adopted.
-            best = result.evidence[0].text if result.evidence and result.status != "no_evidence" else ""
+            best = rows[0] if rows and result.status != "no_evidence" else None
             assessment_changed = _assessment_save(commitment, assessment, result, best)
             changed += evidence_changed or assessment_changed
         Evidence.objects.filter(commitment_id__in=stale).delete()
@@ -107,7 +116,7 @@ def results_save(
 
 
 def _assessment_save(
-    commitment: Commitment, assessment: Assessment | None, result: MatchResult, best_evidence: str
+    commitment: Commitment, assessment: Assessment | None, result: MatchResult, best: Evidence | None
 ) -> bool:
     """Create or update one assessment from a machine result; True when a row was written."""
     confidence = round(float(result.confidence), DIGITS)
@@ -125,7 +134,10 @@ def _assessment_save(
             status=result.status,
             confidence=confidence,
             reason=result.reason,
-            evidence_text=best_evidence,
+            evidence_text=best.text if best else "",
+            evidence_report_id=best.section.report_id if best else None,
+            evidence_start=best.start if best else None,
+            evidence_end=best.end if best else None,
             engine_version=engine_version(),
             machine_disagrees=False,
         )
