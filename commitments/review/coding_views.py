@@ -18,6 +18,7 @@ from commitments.engine.types import STATUS_LABELS
 from commitments.models import SecondCoding
 from commitments.review.forms import SampleDrawForm, SecondCodingForm, decision_save
 from commitments.review.highlight import text_highlight
+from commitments.review.panes import REVIEW_KEYS, review_pane_context
 from commitments.selectors.access import user_may_edit_bureau
 from commitments.selectors.coding import (
     agreement_pairs,
@@ -89,8 +90,15 @@ def double_coding_assessment(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         "form": form,
         "coded": mine is not None,
+        "review": review_pane_context(commitment, evidence),  # no adopted evidence: that is the first coder's
+        "left": second_coding_queue(user=request.user).count(),
+        "keys": BLIND_KEYS,
     }
     return TemplateResponse(request, "admin/review/double_assessment.html", context, status=status)
+
+
+# The second coder's keys: the review page's, less what would show or take the machine's proposal.
+BLIND_KEYS = [(key, what) for key, what in REVIEW_KEYS if key not in ("c", "s", "u")]
 
 
 def double_coding_agreement(request: HttpRequest) -> HttpResponse:

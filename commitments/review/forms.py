@@ -15,7 +15,7 @@ from django.http import HttpRequest
 
 from commitments.engine.types import STATUS_LABELS
 from commitments.models import Assessment
-from commitments.services.assessments import StaleAssessment
+from commitments.services.assessments import EvidenceSpot, StaleAssessment
 from commitments.services.coding import SEED_LIMIT
 
 PASTE = "paste"
@@ -31,12 +31,19 @@ class EvidenceChoiceForm(forms.Form):
     )
     note = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
 
+    # Where pasted evidence stands in the review, filled by the page when a span of the review text is
+    # taken; cleared when the analyst types in the paste field (then it is text only).
+    evidence_report = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    evidence_start = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    evidence_end = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
     def __init__(self, *args, evidence=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.evidence = {str(row.rank): row.text for row in evidence}
+        self.rows = {str(row.rank): row for row in evidence}
+        self.evidence = {rank: row.text for rank, row in self.rows.items()}
         self.fields["evidence_choice"].choices = [
-            *((rank, f"{rank}. {text}") for rank, text in self.evidence.items()),
-            (PASTE, "粘贴其他证据（填在下方）"),
+            *((rank, f"证据 {rank}") for rank in self.evidence),
+            (PASTE, "粘贴或选取回顾中的其他文字"),
             ("", "不采用证据"),
         ]
 
@@ -44,16 +51,26 @@ class EvidenceChoiceForm(forms.Form):
         data = super().clean()
         choice = data.get("evidence_choice") or ""
         if choice == PASTE and not data.get("evidence_paste", "").strip():
-            self.add_error("evidence_paste", "请粘贴证据原文")
+            self.add_error("evidence_paste", "请粘贴证据原文，或在右侧回顾中选取文字")
         data["evidence_text"] = data.get("evidence_paste", "") if choice == PASTE else self.evidence.get(choice, "")
+        data["evidence_at"] = self._place(choice, data)
         return data
+
+    def _place(self, choice: str, data: dict) -> EvidenceSpot | None:
+        if choice in self.rows:
+            row = self.rows[choice]
+            return EvidenceSpot(row.section.report_id, row.start, row.end)
+        place = [data.get(name) for name in ("evidence_report", "evidence_start", "evidence_end")]
+        if choice == PASTE and all(value is not None for value in place):
+            return EvidenceSpot(*place)
+        return None
 
 
 class ReviewForm(EvidenceChoiceForm):
-    field_order = ["version", "status", "evidence_choice", "evidence_paste", "note", "failure_reason"]
+    field_order = ["version", "status", "failure_reason", "evidence_choice", "evidence_paste", "note"]
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    status = forms.ChoiceField(label="状态", choices=list(STATUS_LABELS.items()))
+    status = forms.ChoiceField(label="状态", choices=list(STATUS_LABELS.items()), widget=forms.RadioSelect)
     failure_reason = forms.ChoiceField(
         label="未完成原因", required=False, choices=[("", "—")] + list(Assessment.FailureReason.choices)
     )
@@ -69,7 +86,7 @@ class SecondCodingForm(EvidenceChoiceForm):
     field_order = ["status", "evidence_choice", "evidence_paste", "note"]
 
     # No preselected status: a default would be a hint.
-    status = forms.ChoiceField(label="状态", choices=[("", "—"), *STATUS_LABELS.items()])
+    status = forms.ChoiceField(label="状态", choices=list(STATUS_LABELS.items()), widget=forms.RadioSelect)
 
 
 class SampleDrawForm(forms.Form):

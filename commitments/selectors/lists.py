@@ -10,7 +10,7 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce
 
 from commitments.engine.matching.model_file import ModelError, confidence_floor
-from commitments.models import Assessment, Bureau, Commitment, MatchingRun, Report, Section
+from commitments.models import Assessment, Bureau, Commitment, Evidence, MatchingRun, Report, Section
 from commitments.selectors.access import bureau_ids_editable_by, bureau_ids_for_user
 
 
@@ -153,3 +153,19 @@ def assessments_for_user(user) -> QuerySet[Assessment]:
     )
     ids = bureau_ids_for_user(user)
     return assessments if ids is None else assessments.filter(commitment__section__report__bureau_id__in=ids)
+
+
+def assessment_version_before(assessment: Assessment):
+    """The history row of the assessment just before its current version: what an undo restores."""
+    return (
+        assessment.history.exclude(history_type="-")
+        .filter(version__lt=assessment.version)
+        .order_by("-version", "-history_id")
+        .first()
+    )
+
+
+def with_top_evidence(assessments: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    """Each assessment with its best evidence passage's text as `top_evidence` (the queue list shows it)."""
+    best = Evidence.objects.filter(commitment_id=OuterRef("commitment_id"), rank=1).values("text")[:1]
+    return assessments.annotate(top_evidence=Subquery(best))

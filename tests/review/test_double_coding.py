@@ -189,11 +189,11 @@ def test_the_second_coders_page_hides_the_first_and_the_machines_judgement(burea
     assert "<mark>养老机构</mark>" in html and "<mark>3家</mark>" in html
     for hidden in ("只建成6个", "0.43", "0.87", "机器建议", "分析员确认", "置信度"):
         assert hidden not in html
-    # Status names appear only as the form's choices, none preselected.
-    assert "selected" not in re.search(r'<select name="status".*?</select>', html, re.S).group(0).replace(
-        'value="" selected', ""
-    )
-    assert html.count(STATUS_LABELS["not_fulfilled"]) == 1  # the option, not the first decision
+    # Status names appear only as the form's choices (and the list of keys), none preselected.
+    status_radios = re.findall(r'<input type="radio" name="status"[^>]*>', html)
+    assert len(status_radios) == len(STATUS_LABELS) and not any("checked" in radio for radio in status_radios)
+    without_keys = re.sub(r'<p class="key-line">.*?</p>|<dialog id="review-keys".*?</dialog>', "", html, flags=re.S)
+    assert without_keys.count(STATUS_LABELS["not_fulfilled"]) == 1  # the choice, not the first decision
 
 
 def test_the_first_coder_cannot_second_code_their_own_decision(bureau, people, client):
@@ -258,7 +258,9 @@ def test_save_and_next_records_the_judgement_and_moves_on(bureau, people, client
     # Revising keeps one row; the page shows the coder's own saved judgement.
     client.post(code_url(first), {"status": "partial", "evidence_choice": ""})
     assert SecondCoding.objects.get().status == "partial"
-    assert 'value="partial" selected' in client.get(code_url(first)).content.decode()
+    assert re.search(
+        r'<input type="radio" name="status" value="partial"[^>]*checked', client.get(code_url(first)).content.decode()
+    )
 
 
 def test_a_status_is_required_and_a_second_coder_cannot_overwrite_another(bureau, people, client, make_user):

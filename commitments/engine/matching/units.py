@@ -66,6 +66,26 @@ def review_units(text: str, sections: Sequence[SectionSpan]) -> list[ReviewUnit]
     return units
 
 
+def problem_spans(text: str, sections: Sequence[SectionSpan]) -> list[tuple[int, int]]:
+    """(start, end) in `text` of the review's account of its problems, as `review_units` flags its units:
+    a section of kind "other" whole, and the paragraphs whose opening announces problems. For the review
+    page, which shades them."""
+    nlp = get_pipeline()
+    structure = nlp.get_pipe("report_structure")
+    width = report_wrap_width(text)
+    spans: list[tuple[int, int]] = []
+    for section in sections:
+        if section.kind == "other":
+            spans.append((section.start, section.end))
+            continue
+        for start, end in paragraph_chunks(text, section_body_start(text, section), section.end):
+            doc = nlp.make_doc(text[start:end])
+            doc._.wrap_width = width
+            doc = structure(doc)
+            spans.extend((start + a, start + b) for a, b in _problem_paragraphs(doc.text, doc._.paragraph_starts))
+    return spans
+
+
 def _problem_paragraphs(body: str, starts: list[int]) -> list[tuple[int, int]]:
     """(start, end) of the paragraphs whose opening (its first two sentences: "思危方能居安。在充分
     肯定成绩的同时，要清醒看到…") announces an account of problems."""
