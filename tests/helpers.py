@@ -157,14 +157,14 @@ def require_chromium() -> None:
 
 
 @contextmanager
-def chromium():
+def chromium(width: int = 1280, height: int = 900):
     """A fresh page in a fresh headless Chromium; no ORM calls while it is open (see the module docstring)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+            page = browser.new_page(locale="zh-CN", viewport={"width": width, "height": height})
             page.set_default_timeout(TIMEOUT_MS)
             yield page
         finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from commitments.engine.analyse import analyse_text
-from commitments.engine.matching.units import review_units
+from commitments.engine.matching.units import problem_spans, review_units
 from commitments.engine.types import SectionSpan
 
 REVIEW = """2022年工作总结
@@ -111,6 +111,28 @@ def test_the_reviews_account_of_its_problems_is_marked(sections, units):
         "在肯定成绩的同时，要清醒看到面临的问题",
         "养老服务供给结构有待优化，基层力量相对薄弱",
     ]
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "思危方能居安。在肯定成绩的同时，要清醒看到面临的问题。养老服务供给结构有待优化，基层力量相对薄弱。\n",
+        "三、存在的问题\n养老服务供给结构有待优化。\n2023年工作计划\n新建社区养老服务站30个。\n",
+    ],
+)
+def test_the_shaded_problem_spans_hold_exactly_the_units_flagged_as_problems(tail):
+    """The review page shades `problem_spans`; a unit is flagged a problem exactly when it lies in one."""
+    from commitments.engine.matching.engine import review_sections_for
+
+    text = REVIEW + tail
+    sections = analyse_text(text, year=2023).sections
+    chosen = [sections[i] for i in review_sections_for(sections, year=2022)]
+    spans = problem_spans(text, chosen)
+    found = review_units(text, chosen)
+
+    assert spans and any(u.problem for u in found)
+    for unit in found:
+        assert unit.problem == any(a <= unit.start and unit.end <= b for a, b in spans), unit.text
 
 
 def test_a_problems_part_of_its_own_is_marked():
