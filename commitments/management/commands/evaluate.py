@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -74,12 +75,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         use_embeddings = False if options["no_embeddings"] else None
         reliability = None
+        kind_pairs: dict = {}
         try:
             if options["cv"]:
                 if options["peer"] or options["extraction_only"]:
                     raise CommandError("--cv 评估的是学习得到的匹配器，不能与 --peer 或 --extraction-only 同用")
                 prepared = [with_gold(name, prepare_gold, use_embeddings=use_embeddings) for name in options["gold"]]
-                cv = cross_validate(prepared, use_embeddings=not options["no_embeddings"])
+                kind_pairs = {Path(name).name: with_gold(name, kind_pair) for name in options["gold"]}
+                cv = cross_validate(prepared, use_embeddings=not options["no_embeddings"], kind_pairs=kind_pairs)
                 scores, reliability = cv.scores, cv.reliability
             else:
                 scores = [
@@ -107,7 +110,7 @@ class Command(BaseCommand):
         self._extraction_table(scores, options["errors"])
         if any(s.sampled for s in scores):
             self._sample_table(scores, options["errors"])
-        self._kinds_table(scores, options["gold"] if options["cv"] else None)
+        self._kinds_table(scores, list(kind_pairs.values()) if options["cv"] else None)
         if any(s.matching for s in scores):
             self._matching_table(scores, options["errors"])
         if reliability is not None:
@@ -141,11 +144,11 @@ class Command(BaseCommand):
         )
         self.stdout.write("")
 
-    def _kinds_table(self, scores, cv_files: list[str] | None) -> None:
+    def _kinds_table(self, scores, cv_pairs: list | None) -> None:
         """Concrete precision / recall of the kind call: the model in use, or (with --cv) each pair called by a
         model fitted without it, beside the rules' own call."""
-        if cv_files is not None:
-            pairs = [p for p in (with_gold(name, kind_pair) for name in cv_files) if p.labels]
+        if cv_pairs is not None:
+            pairs = [p for p in cv_pairs if p.labels]
             if len(pairs) < KIND_MIN_PAIRS:
                 self.stdout.write(
                     f"kinds: 留一对交叉验证至少需要 {KIND_MIN_PAIRS} 个带类型标注的文件，此处 {len(pairs)} 个\n"
@@ -174,7 +177,7 @@ class Command(BaseCommand):
         self.stdout.write(
             "具体承诺精确率 = 判为具体的条款中标注为具体的比例；召回率 = 标注为具体的条款中判为具体的比例；"
             "not_c. = 判为具体的条款中标注为非承诺的比例。"
-            + ("" if cv_files else "未加 --cv 时模型见过这些文件，数字偏高，勿引用。")
+            + ("" if cv_pairs is not None else "未加 --cv 时模型见过这些文件，数字偏高，勿引用。")
         )
         self.stdout.write("")
 

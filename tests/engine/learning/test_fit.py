@@ -1,6 +1,7 @@
 """Fitting the matcher: bounded evidence weights, a status model over every status, refusals."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +11,8 @@ from commitments.engine.learning.fit import ABSENT, TrainingError, fit_model, fi
 from commitments.engine.matching.features import SUPPORTING
 from commitments.engine.matching.judge import JUDGED, STATUS_FEATURES
 from commitments.engine.matching.learned import current_model, model_from_dict
+from tests.engine.learning.conftest import SMALL_PAIRS
+from tests.paths import DEVSET
 
 
 def test_a_fitted_model_ranks_by_supporting_features_that_never_count_against(small_pairs):
@@ -72,3 +75,31 @@ def test_every_pair_is_scored_by_a_model_that_never_saw_it(small_pairs, monkeypa
     # only the real pairs' proposals enter the reliability figures
     real_items = sum(item["kind"] == "concrete" for p in small_pairs if p.gold_file.real for _, item in p.labelled())
     assert len(cv.reliability.pairs) == real_items
+
+
+def test_the_held_pairs_kind_call_comes_from_a_kind_model_that_never_saw_it(small_pairs, monkeypatch):
+    from commitments.engine.learning import kinds
+
+    names = [*SMALL_PAIRS, "zhongshan_2022.gold.json"]  # each held pair leaves three to fit the call on
+    kind_pairs = {Path(name).name: kinds.kind_pair(DEVSET / name) for name in names}
+    fitted_on, matched = [], []
+    real_fit, real_match = kinds.fit_kinds, crossval.match_prepared
+
+    def fit_spy(training, **options):
+        fitted_on.append({p.name for p in training})
+        return real_fit(training, **options)
+
+    def match_spy(pair, model, **options):
+        matched.append(pair)
+        return real_match(pair, model, **options)
+
+    monkeypatch.setattr(crossval, "fit_kinds", fit_spy)
+    monkeypatch.setattr(crossval, "match_prepared", match_spy)
+    crossval.cross_validate(small_pairs, use_embeddings=False, kind_pairs=kind_pairs)
+
+    assert len(fitted_on) == len(small_pairs) == len(matched)
+    for pair, training, held in zip(small_pairs, fitted_on, matched, strict=True):
+        assert pair.name.removesuffix(".gold.json") not in training and len(training) == 3
+        assert held.name == pair.name and held is not pair
+        assert [c.vague for c in held.commitments] == [c.kind != "concrete" for c in held.commitments]
+        assert [c.kind for c in held.scores.commitments] == [c.kind for c in held.commitments]
