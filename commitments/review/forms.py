@@ -49,6 +49,8 @@ class EvidenceChoiceForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        # A browser sends a textarea's line ends as CRLF; report text holds LF only (readers normalise it).
+        data["evidence_paste"] = data.get("evidence_paste", "").replace("\r\n", "\n")
         choice = data.get("evidence_choice") or ""
         if choice == PASTE and not data.get("evidence_paste", "").strip():
             self.add_error("evidence_paste", "请粘贴证据原文，或在右侧回顾中选取文字")

@@ -17,7 +17,7 @@ from django.urls import reverse
 from commitments.engine.types import PART_LABELS, STATUS_LABELS
 from commitments.models import Assessment
 from commitments.review.filters import ReviewQueueFilter
-from commitments.review.forms import ReviewForm, decision_save
+from commitments.review.forms import PASTE, ReviewForm, decision_save
 from commitments.review.highlight import text_highlight
 from commitments.review.panes import REVIEW_KEYS, review_pane_context
 from commitments.review.passages import Passage, marked_text
@@ -203,13 +203,23 @@ def _progress(request: HttpRequest, current: Assessment) -> dict:
 
 
 def _initial(assessment: Assessment, evidence) -> dict:
-    return {
+    ranked = next((str(e.rank) for e in evidence if e.text == assessment.evidence_text), "")
+    initial = {
         "version": assessment.version,
         "status": assessment.status,
-        "evidence_choice": next((str(e.rank) for e in evidence if e.text == assessment.evidence_text), ""),
+        "evidence_choice": ranked,
         "note": assessment.note,
         "failure_reason": assessment.failure_reason,
     }
+    if assessment.evidence_text and not ranked:  # taken from the review or typed: shown again, kept on re-save
+        initial.update(
+            evidence_choice=PASTE,
+            evidence_paste=assessment.evidence_text,
+            evidence_report=assessment.evidence_report_id,
+            evidence_start=assessment.evidence_start,
+            evidence_end=assessment.evidence_end,
+        )
+    return initial
 
 
 def _queue_filter(request: HttpRequest) -> ReviewQueueFilter:

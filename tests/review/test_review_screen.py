@@ -245,3 +245,24 @@ def test_the_queue_shows_a_confidence_bar_and_the_top_evidence(analyst_client):
 
     assert "confidence-bar" in html
     assert best.text[:20] in html
+
+
+def test_a_span_sent_with_crlf_line_ends_is_stored_and_shown_again_on_return(analyst_client, zhongshan_pair):
+    """Browsers post a textarea's line ends as CRLF; going back to the item shows the taken span again,
+    so a re-save keeps it."""
+    item = with_evidence(analyst_client)
+    review = zhongshan_pair[1]
+    section = review.sections.get(kind="review")
+    cut = review.text.index("\n", section.start + 40)
+    start, end = cut - 8, cut + 9
+    place = {"evidence_report": review.pk, "evidence_start": start, "evidence_end": end}
+    sent = review.text[start:end].replace("\n", "\r\n")
+
+    response = post_decision(analyst_client, item, evidence_choice="paste", evidence_paste=sent, **place)
+    assert response.status_code == 302, response.content.decode()[:300]
+    item.refresh_from_db()
+    assert item.evidence_text == review.text[start:end].strip() and item.evidence_start is not None
+
+    form = analyst_client.get(review_url(item)).context["form"]
+    assert form.initial["evidence_choice"] == "paste" and form.initial["evidence_paste"] == item.evidence_text
+    assert form.initial["evidence_start"] == item.evidence_start

@@ -19,9 +19,15 @@
     return ["radio", "checkbox", "submit", "button", "reset", "hidden"].indexOf(el.type) < 0;
   }
 
+  // One submission per page: a second Enter / c / u while the next page loads would post a stale version.
+  var busy = false;
+  document.querySelectorAll("form").forEach(function (f) {
+    f.addEventListener("submit", function () { busy = true; });
+  });
+
   function submit(action) {
     var button = form && form.querySelector("button[name=action][value=" + action + "]");
-    if (button) form.requestSubmit(button);
+    if (button && !busy) form.requestSubmit(button);
   }
 
   // Evidence: the ranked passages (1–3), "chosen" (taken elsewhere) and the radios mirror each other.
@@ -140,6 +146,7 @@
 
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.altKey || event.metaKey || event.isComposing) return;
+    if (busy || event.repeat) { if (!typing(event.target)) event.preventDefault(); return; }
     // Enter in a list box (the failure reason) saves and goes on, as in a text input; all else is its own.
     if (event.key === "Enter" && event.target.tagName === "SELECT" && form && form.contains(event.target)) {
       event.preventDefault();
@@ -173,7 +180,7 @@
       if (skip) window.location.assign(skip); else handled = false;
     } else if (key === "u") {
       var undo = document.getElementById("undo-form");
-      if (undo) undo.requestSubmit(); else flash("本次没有可撤销的决定");
+      if (undo) { if (!busy) undo.requestSubmit(); } else flash("本次没有可撤销的决定");
     } else if (key === "n") {
       var note = field("note");
       if (note) note.focus();
