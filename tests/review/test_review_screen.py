@@ -266,3 +266,10 @@ def test_a_span_sent_with_crlf_line_ends_is_stored_and_shown_again_on_return(ana
     form = analyst_client.get(review_url(item)).context["form"]
     assert form.initial["evidence_choice"] == "paste" and form.initial["evidence_paste"] == item.evidence_text
     assert form.initial["evidence_start"] == item.evidence_start
+
+
+def test_a_term_never_matches_inside_an_escaped_entity():
+    text = "Xi'an 新建27个 & amp"
+    html = marked_text(text, 0, len(text), passages=[Passage(1, 0, len(text))], terms=["27", "amp", "#x"])
+    assert "&#x27;" in html and "<mark>27</mark>" in html and "&amp; <mark>amp</mark>" in html
+    assert "".join(body for _, body in runs(html)).replace("&#x27;", "'") == text
