@@ -47,14 +47,20 @@ def undo_peek(request: HttpRequest) -> Undoable | None:
     return Undoable(**stack[-1]) if stack else None
 
 
-def undo_pop(request: HttpRequest) -> Undoable | None:
-    """Take the last decision off the stack (and off the progress count of its filter)."""
+def undo_pop(request: HttpRequest, *, undone: bool, restored_version: int | None = None) -> Undoable | None:
+    """Take the last decision off the stack. When it was undone, it leaves the progress count, and an
+    earlier decision of the same item (which made exactly the state now restored) is undoable from the
+    restored version."""
     state = _state(request)
     if not state["undo"]:
         return None
     entry = Undoable(**state["undo"].pop())
-    done = state["done"].get(entry.filters, [])
-    if entry.assessment_id in done and not any(u["assessment_id"] == entry.assessment_id for u in state["undo"]):
-        done.remove(entry.assessment_id)
+    if undone:
+        earlier = [u for u in state["undo"] if u["assessment_id"] == entry.assessment_id]
+        if earlier and restored_version is not None:
+            earlier[-1]["version"] = restored_version
+        done = state["done"].get(entry.filters, [])
+        if entry.assessment_id in done and not earlier:
+            done.remove(entry.assessment_id)
     _store(request, state)
     return entry

@@ -131,17 +131,19 @@ def review_undo(request: HttpRequest) -> HttpResponse:
     if entry is None:
         messages.info(request, "本次没有可撤销的决定")
         return redirect(reverse("review_queue"))
-    undo_pop(request)
     assessment = get_object_or_404(assessments_for_user(request.user), pk=entry.assessment_id)
     try:
         restored = assessment_revert(
             assessment=assessment, history_id=entry.history_id, user=request.user, expected_version=entry.version
         )
     except StaleAssessment as conflict:
+        undo_pop(request, undone=False)  # the decision stands: it stays counted, the stack moves on
         messages.error(request, f"无法撤销：{conflict}")
     except (ValidationError, PermissionDenied) as error:
+        undo_pop(request, undone=False)
         messages.error(request, f"无法撤销：{' '.join(getattr(error, 'messages', [str(error)]))}")
     else:
+        undo_pop(request, undone=True, restored_version=restored.version)
         messages.success(request, f"已撤销，恢复为“{restored.get_status_display()}”（{restored.get_source_display()}）")
     return redirect(_review_url(assessment.pk, entry.filters))
 

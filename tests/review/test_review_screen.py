@@ -273,3 +273,16 @@ def test_a_term_never_matches_inside_an_escaped_entity():
     html = marked_text(text, 0, len(text), passages=[Passage(1, 0, len(text))], terms=["27", "amp", "#x"])
     assert "&#x27;" in html and "<mark>27</mark>" in html and "&amp; <mark>amp</mark>" in html
     assert "".join(body for _, body in runs(html)).replace("&#x27;", "'") == text
+
+
+def test_two_decisions_on_one_item_are_undone_one_after_the_other(analyst_client):
+    item = queue(analyst_client)[0]
+    post_decision(analyst_client, item, status="unverifiable")
+    post_decision(analyst_client, Assessment.objects.get(pk=item.pk), status="no_evidence")
+
+    analyst_client.post(reverse("review_undo"))
+    assert Assessment.objects.get(pk=item.pk).status == "unverifiable"
+    analyst_client.post(reverse("review_undo"))
+    fresh = Assessment.objects.get(pk=item.pk)
+    assert (fresh.status, fresh.source) == (item.status, "machine")
+    assert "本次已完成 0 条" in analyst_client.get(review_url(item)).content.decode()
