@@ -172,6 +172,15 @@ class Evidence(models.Model):
         return f"{self.rank}. {self.text[:60]}"
 
 
+def clear_evidence_place(collector, field, sub_objs, using):
+    """SET_NULL for the evidence's report, and its offsets with it: offsets without their text mean nothing.
+    Run by every deletion path (admin, bulk, cascade), unlike a delete service."""
+    collector.add_field_update(field, None, sub_objs)
+    # One UPDATE per field, in this order: the end first, as the span check lets a lone start pass (NULL).
+    for name in ("evidence_end", "evidence_start"):
+        collector.add_field_update(field.model._meta.get_field(name), None, sub_objs)
+
+
 class Assessment(models.Model):
     """The current verdict on a commitment: the machine's proposal until an analyst decides.
 
@@ -206,7 +215,7 @@ class Assessment(models.Model):
         verbose_name="证据所在报告",
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=clear_evidence_place,
         related_name="+",
     )
     evidence_start = models.PositiveIntegerField("证据起始位置", null=True, blank=True)

@@ -11,6 +11,10 @@ from commitments.review.passages import Passage, marked_text
 from commitments.selectors.review_pane import review_text_for
 
 CONTEXT_TERM_CHARS = 4
+# A review longer than this is shown as windows around its passages: a whole 300k-character yearbook
+# would make a page the browser chokes on. State Council reviews run to about 20k characters.
+PANE_CHARS = 60_000
+WINDOW_CHARS = 3_000
 
 # The page's keys, listed on it and in its `?` dialog; review.js binds the same ones.
 REVIEW_KEYS = [
@@ -44,9 +48,11 @@ def review_pane_context(
         adopted is not None
         and adopted.evidence_report_id == report.pk
         and adopted.evidence_start is not None
+        and report.text[adopted.evidence_start : adopted.evidence_end] == adopted.evidence_text
         and not any((p.start, p.end) == (adopted.evidence_start, adopted.evidence_end) for p in passages)
     ):
-        passages.append(Passage("chosen", adopted.evidence_start, adopted.evidence_end, label="已采用"))
+        # First, so that it shows where it lies inside a ranked passage too (the earlier passage wins).
+        passages.insert(0, Passage("chosen", adopted.evidence_start, adopted.evidence_end, label="已采用"))
     terms = {t for row in evidence for t in [*row.shared_terms, *row.figures]}
     # Outside the passages only what stands out (figures, long terms): two-character words would mark half the review.
     context_terms = {t for row in evidence for t in row.figures} | {t for t in terms if len(t) >= CONTEXT_TERM_CHARS}
@@ -56,17 +62,45 @@ def review_pane_context(
         "sections": [
             {
                 "section": section,
+                "gap_before": gap,
                 "html": marked_text(
                     report.text,
-                    section.start,
-                    section.end,
+                    start,
+                    end,
                     passages=passages,
                     shaded=found.problems,
                     terms=terms,
                     context_terms=context_terms,
                 ),
             }
-            for section in found.sections
+            for section, start, end, gap in pane_windows(found.sections, passages)
         ],
         "has_problems": bool(found.problems),
     }
+
+
+def pane_windows(sections, passages: list[Passage], *, limit: int = PANE_CHARS, around: int = WINDOW_CHARS):
+    """(section, start, end, characters left out before) to render: each section whole when the review
+    fits in `limit`, else the stretches within `around` characters of a passage, merged."""
+    if sum(s.end - s.start for s in sections) <= limit:
+        return [(s, s.start, s.end, 0) for s in sections]
+    windows = []
+    for section in sections:
+        spans = sorted(
+            (max(section.start, p.start - around), min(section.end, p.end + around))
+            for p in passages
+            if p.start < section.end and p.end > section.start
+        )
+        merged: list[list[int]] = []
+        for a, b in spans:
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        if not merged:  # no passage here: its opening, so that the analyst sees what the section is
+            merged = [[section.start, min(section.end, section.start + around)]]
+        previous = section.start
+        for a, b in merged:
+            windows.append((section, a, b, a - previous))
+            previous = b
+    return windows

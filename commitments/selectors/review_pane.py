@@ -20,9 +20,9 @@ class ReviewText:
     problems: list[tuple[int, int]] = field(default_factory=list)  # offsets in report.text
 
 
-def review_text_for(commitment: Commitment) -> ReviewText | None:
-    """The review of the commitment's bureau and plan year, found as matching finds it; None when the
-    bureau has none (yet)."""
+def review_found(commitment: Commitment) -> tuple[Report, list[Section]] | None:
+    """The review report (without its text) and sections of the commitment's bureau and plan year, found
+    as matching finds them; None when the bureau has none (yet)."""
     plan_section = commitment.section
     if plan_section.year is None:
         return None
@@ -31,7 +31,12 @@ def review_text_for(commitment: Commitment) -> ReviewText | None:
     sections_of: dict[int, list[Section]] = defaultdict(list)
     for section in Section.objects.filter(report__bureau_id=bureau_id).order_by("report_id", "order"):
         sections_of[section.report_id].append(section)
-    found = review_for(plan_section, reports=reports, sections_of=sections_of)
+    return review_for(plan_section, reports=reports, sections_of=sections_of)
+
+
+def review_text_for(commitment: Commitment) -> ReviewText | None:
+    """The review found by `review_found`, with its report's text and where its problems stand."""
+    found = review_found(commitment)
     if found is None:
         return None
     report, sections = found

@@ -16,9 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from commitments.engine.types import STATUS_LABELS
-from commitments.models import Assessment, Report, Section
+from commitments.models import Assessment, Report
 from commitments.selectors.access import user_may_edit_bureau
 from commitments.selectors.lists import bulk_confirm_split
+from commitments.selectors.review_pane import review_found
 from commitments.services.busy import retry_when_busy
 
 
@@ -168,18 +169,17 @@ def _report_text(report_id: int) -> str:
 
 
 def _evidence_spot(assessment: Assessment, text: str, at: EvidenceSpot) -> EvidenceSpot:
-    """The place `at`, trimmed of surrounding blanks, once checked to hold `text` inside a review section
-    of the assessment's bureau; a ValidationError says what does not fit."""
-    report = assessment.commitment.section.report
-    within = Section.objects.filter(
-        report_id=at.report_id,
-        report__bureau_id=report.bureau_id,
-        kind__in=(Section.Kind.REVIEW, Section.Kind.OTHER),
-        start__lte=at.start,
-        end__gte=at.end,
+    """The place `at`, trimmed of surrounding blanks, once checked to hold `text` inside the review the
+    commitment is matched against (the one the review page shows); a ValidationError says what does not fit."""
+    found = review_found(assessment.commitment)
+    report, sections = found if found is not None else (None, [])
+    within = (
+        report is not None
+        and at.report_id == report.pk
+        and any(s.start <= at.start and at.end <= s.end for s in sections)
     )
-    if not (0 <= at.start < at.end) or not within.exists():
-        raise ValidationError({"evidence_paste": "证据位置不在本单位的回顾之内"})
+    if not (0 <= at.start < at.end) or not within:
+        raise ValidationError({"evidence_paste": "证据位置不在该承诺所对照的回顾之内"})
     quoted = _report_text(at.report_id)[at.start : at.end]
     start = at.start + (len(quoted) - len(quoted.lstrip()))
     end = at.end - (len(quoted) - len(quoted.rstrip()))
@@ -209,3 +209,34 @@ def _save(assessment: Assessment, *, user, reason: str, confirmed: bool = True) 
     assessment._change_reason = reason
     assessment.save()
     return assessment
+
+
+def evidence_places_follow(report: Report) -> int:
+    """After the report's text was replaced: each evidence placed in it is found again in the new text (the
+    occurrence nearest its old place) or loses its place, keeping its text; the count of places changed.
+
+    Not a new history version: the decision stands, only where its words lie in the new text changed.
+    Call inside the replacing transaction, so that no page sees the new text with the old offsets.
+    """
+    text = report.text
+    changed = []
+    for assessment in Assessment.objects.select_for_update().filter(evidence_report=report).order_by("pk"):
+        quoted = assessment.evidence_text
+        if quoted and text[assessment.evidence_start : assessment.evidence_end] == quoted:
+            continue
+        places = list(_occurrences(text, quoted)) if quoted else []
+        if places:
+            start = min(places, key=lambda i: abs(i - (assessment.evidence_start or 0)))
+            assessment.evidence_start, assessment.evidence_end = start, start + len(quoted)
+        else:
+            assessment.evidence_report, assessment.evidence_start, assessment.evidence_end = None, None, None
+        changed.append(assessment)
+    Assessment.objects.bulk_update(changed, ["evidence_report", "evidence_start", "evidence_end"], batch_size=500)
+    return len(changed)
+
+
+def _occurrences(text: str, quoted: str) -> Iterable[int]:
+    at = text.find(quoted)
+    while at >= 0:
+        yield at
+        at = text.find(quoted, at + 1)

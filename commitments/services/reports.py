@@ -24,6 +24,7 @@ from commitments.engine.ingest.readers.base import ReadInterrupted
 from commitments.engine.nlp.kinds.model import KindModelError
 from commitments.models import Bureau, Commitment, Report
 from commitments.selectors.reports import NearDuplicate, report_near_duplicates
+from commitments.services.assessments import evidence_places_follow
 from commitments.services.busy import BUSY_MESSAGE, database_busy
 from commitments.services.extraction import ENGINE_WARNING, extraction_save, reextraction_save
 from commitments.services.matching import commitments_match_for_report, matcher_problem
@@ -400,6 +401,7 @@ def _replace(
                 fields.append("imported_by")
             report.save(update_fields=fields)
             sections, commitments = reextraction_save(report, result)
+            evidence_places_follow(report)
     except Report.DoesNotExist:
         return ImportOutcome(
             status=ImportStatus.FAILED, source=source, reason="要替换的报告已被删除，未写入任何内容，请重新导入"

@@ -164,6 +164,22 @@ SELECT_IN_REVIEW = """() => {
 }"""
 
 
+SELECT_BETWEEN_ELEMENTS = """() => {
+  const pane = document.getElementById('review-text');
+  const children = [...pane.childNodes];
+  const first = children.findIndex(n => n.nodeType === 1 && n.matches('span.run'));
+  const [a, b] = [children[first], children[first + 1]];
+  const range = document.createRange();
+  range.setStart(pane, first);
+  range.setEnd(pane, first + 2);
+  const selection = getSelection();
+  selection.removeAllRanges();
+  selection.addRange(range);
+  return {start: Number(a.dataset.at), end: Number(b.dataset.at) + [...b.textContent].length,
+          text: a.textContent + b.textContent};
+}"""
+
+
 def test_a_span_of_the_review_text_is_taken_as_evidence_with_its_offsets(live_server, analyst):
     item = queue_now(analyst)[0]
     base = live_server.url
@@ -182,6 +198,14 @@ def test_a_span_of_the_review_text_is_taken_as_evidence_with_its_offsets(live_se
         # Back on the item, the adopted span is marked in the review text.
         page.goto(f"{base}{review_path(item)}")
         assert page.inner_text("#review-text #passage-chosen") == selected["text"]
+
+        # A selection bounded by elements (as a triple click makes): from after the first heading to
+        # after the second run, the two runs' characters exactly.
+        spans = page.evaluate(SELECT_BETWEEN_ELEMENTS)
+        page.keyboard.press("e")
+        assert page.input_value("input[name=evidence_start]") == str(spans["start"])
+        assert page.input_value("input[name=evidence_end]") == str(spans["end"])
+        assert page.input_value("textarea[name=evidence_paste]") == spans["text"]
 
     item.refresh_from_db()
     start, end = selected["at"] + 2, selected["at"] + 14

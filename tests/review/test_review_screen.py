@@ -284,3 +284,84 @@ def test_two_decisions_on_one_item_are_undone_one_after_the_other(analyst_client
     fresh = Assessment.objects.get(pk=item.pk)
     assert (fresh.status, fresh.source) == (item.status, "machine")
     assert "本次已完成 0 条" in analyst_client.get(review_url(item)).content.decode()
+
+
+def test_a_place_in_another_review_of_the_bureau_is_refused(analyst_client, zhongshan_pair):
+    """Only the review the commitment is matched against (the one the pane shows) may hold its evidence."""
+    item = with_evidence(analyst_client)
+    bureau = zhongshan_pair[0].bureau
+    text = "2019年工作总结。全年新建养老机构五家，改造站点二十个。"
+    other = Report.objects.create(bureau=bureau, title="2019年总结", text=text, sha256="0" * 64, year=2019)
+    other.sections.create(kind="review", year=2019, start=0, end=len(text))
+
+    response = post_decision(
+        analyst_client,
+        item,
+        evidence_choice="paste",
+        evidence_paste=text[9:18],
+        evidence_report=other.pk,
+        evidence_start=9,
+        evidence_end=18,
+    )
+
+    assert response.status_code == 400 and "所对照的回顾" in response.content.decode()
+
+
+def test_evidence_taken_inside_a_ranked_passage_is_marked_as_taken(analyst_client, zhongshan_pair):
+    item = with_evidence(analyst_client)
+    best = item.commitment.evidence.get(rank=1)
+    start, end = best.start + 2, best.start + 10
+    review = zhongshan_pair[1]
+    response = post_decision(
+        analyst_client,
+        item,
+        evidence_choice="paste",
+        evidence_paste=review.text[start:end],
+        evidence_report=review.pk,
+        evidence_start=start,
+        evidence_end=end,
+    )
+    assert response.status_code == 302
+
+    pane = analyst_client.get(review_url(item)).content.decode().split('id="review-text"')[1].split("</div>")[0]
+
+    assert re.search(rf'data-at="{start}" data-key="chosen" id="passage-chosen" data-label="已采用"', pane)
+    assert 'id="passage-1"' in pane, "the ranked passage around it stays numbered"
+
+
+def test_a_place_whose_text_moved_is_not_marked(analyst_client, zhongshan_pair):
+    item = with_evidence(analyst_client)
+    review = zhongshan_pair[1]
+    section = review.sections.get(kind="review")
+    start, end = section.start + 20, section.start + 32
+    post_decision(
+        analyst_client,
+        item,
+        evidence_choice="paste",
+        evidence_paste=review.text[start:end],
+        evidence_report=review.pk,
+        evidence_start=start,
+        evidence_end=end,
+    )
+    Report.objects.filter(pk=review.pk).update(text=review.text[:start] + "＊" * 12 + review.text[end:])
+
+    pane = analyst_client.get(review_url(item)).content.decode().split('id="review-text"')[1].split("</div>")[0]
+
+    assert 'data-key="chosen"' not in pane
+
+
+def test_a_long_review_is_shown_as_windows_around_its_passages():
+    from types import SimpleNamespace
+
+    from commitments.review.panes import pane_windows
+
+    sections = [SimpleNamespace(pk=1, start=0, end=50_000), SimpleNamespace(pk=2, start=50_000, end=100_000)]
+    passages = [Passage(1, 10_000, 10_100), Passage(2, 11_000, 11_050), Passage(3, 90_000, 90_200)]
+
+    windows = pane_windows(sections, passages, limit=60_000, around=3_000)
+
+    assert [(s.pk, a, b, gap) for s, a, b, gap in windows] == [(1, 7_000, 14_050, 7_000), (2, 87_000, 93_200, 37_000)]
+    assert [(a, b) for _, a, b, _ in pane_windows(sections, passages, limit=100_000)] == [
+        (0, 50_000),
+        (50_000, 100_000),
+    ]

@@ -60,10 +60,11 @@
   // (data-at); characters are counted as code points, as Python counts them.
   function codePoints(s) { return Array.from(s).length; }
 
-  function offsetOf(node, offset) {
+  function offsetOf(node, offset, isEnd) {
     var el = node.nodeType === 1 ? node : node.parentElement;
     var run = el && el.closest("[data-at]");
-    if (!run || !text.contains(run)) return null;
+    if (!run) return betweenRuns(node, offset, isEnd);
+    if (!text.contains(run)) return null;
     if (node.nodeType === 1) {  // a boundary between child nodes: count the text of those before it
       var probe = document.createRange();
       probe.setStart(run, 0);
@@ -79,6 +80,43 @@
     return null;
   }
 
+  // The report's characters start..end, read from the runs (headings and gap notes are not report text);
+  // null when the runs do not cover the span without a hole.
+  function textBetween(start, end) {
+    var out = [];
+    var at = start;
+    text.querySelectorAll("span.run").forEach(function (run) {
+      var from = Number(run.getAttribute("data-at"));
+      var chars = Array.from(run.textContent);
+      if (from > at || from + chars.length <= at || at >= end) return;
+      var piece = chars.slice(at - from, Math.min(chars.length, end - from));
+      out.push(piece.join(""));
+      at += piece.length;
+    });
+    return at === end ? out.join("") : null;
+  }
+
+  // A boundary outside every run (a triple click, a drag that starts on a heading): a start takes the
+  // first run after it, an end the last run before it.
+  function betweenRuns(node, offset, isEnd) {
+    if (!text.contains(node) && node !== text) return null;
+    var point = document.createRange();
+    point.setStart(node, offset);
+    var runs = Array.prototype.slice.call(text.querySelectorAll("span.run"));
+    if (!isEnd) {
+      for (var i = 0; i < runs.length; i++) {
+        if (point.comparePoint(runs[i], 0) >= 0) return Number(runs[i].getAttribute("data-at"));
+      }
+      return null;
+    }
+    for (var j = runs.length - 1; j >= 0; j--) {
+      if (point.comparePoint(runs[j], runs[j].childNodes.length) <= 0) {
+        return Number(runs[j].getAttribute("data-at")) + codePoints(runs[j].textContent);
+      }
+    }
+    return null;
+  }
+
   function takeSelection() {
     var selection = window.getSelection();
     if (!form || !text || !selection || selection.rangeCount === 0 || selection.isCollapsed) {
@@ -86,13 +124,18 @@
       return;
     }
     var range = selection.getRangeAt(0);
-    var start = offsetOf(range.startContainer, range.startOffset);
-    var end = offsetOf(range.endContainer, range.endOffset);
+    var start = offsetOf(range.startContainer, range.startOffset, false);
+    var end = offsetOf(range.endContainer, range.endOffset, true);
     if (start === null || end === null || end <= start) {
       flash("选取的文字须在右侧回顾之内");
       return;
     }
-    field("evidence_paste").value = range.toString();
+    var quoted = textBetween(start, end);
+    if (quoted === null) {
+      flash("选取的文字跨越了省略或不相连的部分，请在一段之内选取");
+      return;
+    }
+    field("evidence_paste").value = quoted;
     field("evidence_report").value = text.getAttribute("data-report");
     field("evidence_start").value = start;
     field("evidence_end").value = end;
