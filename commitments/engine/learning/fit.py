@@ -18,6 +18,7 @@ from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 
 from commitments.engine.evaluation import PreparedGold, evidence_hit
+from commitments.engine.matching.embedding import encoder_name
 from commitments.engine.matching.engine import PairScores, proposals
 from commitments.engine.matching.features import SUPPORTING
 from commitments.engine.matching.judge import JUDGED, STATUS_FEATURES
@@ -160,4 +161,6 @@ def fit_model(
         "pairs": [p.name for p in prepared if p.scores is not None],
         **(manifest or {}),
     }
-    return MatcherModel(version or f"m{stamp:%Y%m%d%H%M%S}-{secrets.token_hex(2)}", fitted, info)
+    encoder = encoder_name()
+    info["encoder"] = encoder
+    return MatcherModel(version or f"m{stamp:%Y%m%d%H%M%S}-{secrets.token_hex(2)}", fitted, info, encoder)

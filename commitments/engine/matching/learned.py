@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from commitments.engine.matching.embedding import ENCODERS, encoder_name
 from commitments.engine.matching.features import GROUPS, feature_names
 from commitments.engine.matching.judge import JUDGED, STATUS_FEATURES
 from commitments.engine.matching.model_file import ModelError, model_mtime, model_path, read_model_json
@@ -135,14 +136,21 @@ class MatcherModel:
     version: str
     variants: dict[bool, Variant]  # keyed by use_embeddings
     manifest: dict
+    encoder: str = "use"  # the sentence encoder its semantic features came from
 
     def variant(self, use_embeddings: bool) -> Variant:
+        if use_embeddings and self.encoder != encoder_name():
+            raise ModelError(
+                f"匹配模型 {self.version} 是按句向量模型 {self.encoder} 训练的，当前 MATCH_ENCODER={encoder_name()}："
+                "请改回设置，或用 manage.py train_matcher 重新训练"
+            )
         return self.variants[use_embeddings]
 
     def as_dict(self) -> dict:
         return {
             "format": FORMAT,
             "version": self.version,
+            "encoder": self.encoder,
             "variants": {
                 ("embeddings" if key else "lexical"): {
                     "evidence": v.evidence.as_dict(),
@@ -169,7 +177,10 @@ def model_from_dict(data: dict, where: str = "模型") -> MatcherModel:
             Logistic.from_dict(raw.get("evidence") or {}, feature_names(use_embeddings), f"{where}（{key} 证据模型）"),
             Multinomial.from_dict(raw.get("status") or {}, JUDGED, STATUS_FEATURES, f"{where}（{key} 状态模型）"),
         )
-    return MatcherModel(version, variants, data.get("manifest") or {})
+    encoder = data.get("encoder", "use")
+    if encoder not in ENCODERS:
+        raise ModelError(f"{where}的句向量模型 {encoder!r} 不是本程序可用的（{', '.join(ENCODERS)}）")
+    return MatcherModel(version, variants, data.get("manifest") or {}, encoder)
 
 
 def load_model(path: Path) -> MatcherModel:

