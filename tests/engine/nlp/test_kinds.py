@@ -120,3 +120,26 @@ def test_in_sample_guard_the_shipped_model_keeps_the_concrete_commitments_of_a_r
     assert score.kinds.recall >= 0.95 and score.kinds.precision >= 0.85
     assert {s.kind for s in spans} <= {"concrete", "vague", "not_commitment"}
     assert all(s.vague == (s.kind != "concrete") and s.concreteness is not None for s in spans)
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("去年居民消费价格涨幅回落到2.6%，这是控制通货膨胀取得的一个重要成果", "past_start"),
+        ("抓好这些项目，是我们完成全年目标任务的关键", "judgement_phrase"),
+        ("创新创造关键在人", "judgement_phrase"),
+        ("做好今年政府工作，要把握好以下几点", "lead_in"),
+        ("粮食连续增产，为稳定物价提供了有力保障", "perfective"),
+        ("“十三五”圆满收官，“十四五”全面擘画", "perfective"),
+    ],
+)
+def test_a_clause_that_reports_weighs_or_announces_shows_its_cue(text, cue):
+    from commitments.engine.nlp.kinds.features import clause_view
+
+    plan = f"2022年工作计划\n{text}。\n"
+    span = CommitmentSpan(text=text, start=plan.index(text), end=plan.index(text) + len(text), section_index=0)
+    view = clause_view(span, plan)
+
+    assert view.hand[cue] == 1.0
+    plain = CommitmentSpan(text="新建社区养老服务站20个", start=9, end=21, section_index=0)
+    assert clause_view(plain, plan).hand[cue] == 0.0

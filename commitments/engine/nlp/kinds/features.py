@@ -22,6 +22,14 @@ COUNTED_RE = re.compile(r"\d|[一二三四五六七八九十百千万亿两]+(?:
 SITUATION_RE = re.compile(r"(?:当前|目前|今年|过去|我们|我国|这|此|同时|各位代表)")
 HEADING_BEFORE_RE = re.compile(r"\n(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)[^\n]*$")
 LEAD_BEFORE_RE = re.compile(r"[一二三四五六七八九十]+是$")
+# A plan clause that reports or comments instead of assigning: one that looks back (去年居民消费价格涨幅回落到2.6%),
+# weighs (抓好这些项目，是…的关键; 创新创造关键在人), announces a list (要把握好以下几点), or ends on a done verb.
+PAST_START_RE = re.compile(r"^(?:去年|过去|上年|前年|\d{4}年(?:，|是)|这是|这些|近年来|多年来)")
+JUDGEMENT_PHRASE_RE = re.compile(
+    r"(?:关键在|试金石|是[^，]{0,20}(?:关键|重要一年|关键一年|保障|基础)|为[^，]{2,20}提供了|影响约|有关$)"
+)
+LEAD_IN_RE = re.compile(r"(?:以下几点|以下几个方面|以下工作|如下)")
+PERFECTIVE_RE = re.compile(r"(?:了|已经|已)[^，]{0,6}$|取得|实现了|达到了|增长了|下降了|回落|圆满|收官|胜利完成")
 CONTEXT_CHARS = 40
 
 HAND_FEATURES = (
@@ -48,6 +56,10 @@ HAND_FEATURES = (
     "must",
     "actions",
     "rule_vague",
+    "past_start",
+    "judgement_phrase",
+    "lead_in",
+    "perfective",
 )
 
 
@@ -97,6 +109,10 @@ def clause_view(span: CommitmentSpan, report_text: str) -> ClauseView:
         "must": text.startswith("要") or "必须" in text,
         "actions": min(len(span.actions), 3),
         "rule_vague": span.vague,
+        "past_start": bool(PAST_START_RE.match(text)),
+        "judgement_phrase": bool(JUDGEMENT_PHRASE_RE.search(text)),
+        "lead_in": bool(LEAD_IN_RE.search(text)),
+        "perfective": bool(PERFECTIVE_RE.search(text)),
     }
     return ClauseView(hand={k: float(v) for k, v in hand.items()}, text=text, words=tuple(_words(text)))
 
