@@ -13,7 +13,7 @@ from commitments.engine.nlp.kinds import kind_model_version, kinds_call
 from commitments.engine.types import CommitmentSpan, Extraction
 
 # 0.3: headings without a year placed by the date; task-table header rows skipped. 0.4: the fitted kind call.
-EXTRACT_CODE_VERSION = "extract-0.4"
+EXTRACT_CODE_VERSION = "extract-0.5"
 
 
 def engine_version() -> str:

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 
 # The matching engine's version: evidence and machine assessments it made carry it, and a change
 # of it makes the periodic check re-match them.
-MATCH_ENGINE_VERSION = "match-0.9"
+MATCH_ENGINE_VERSION = "match-0.10"
 
 STATUSES = ("fulfilled", "partial", "not_fulfilled", "no_evidence", "unverifiable")
 # The statuses a review can settle; "unverifiable" (a vague commitment) is outside every rate.

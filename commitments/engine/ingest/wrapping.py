@@ -16,6 +16,15 @@ from commitments.engine.ingest.headings import heading_level
 SENTENCE_END = "。；;！!？?"
 BREAK_AFTER = SENTENCE_END + "：:”」』)）"
 _WS = " \t\u3000\xa0\r"
+# Zero-width characters a web page leaves on lines of their own where an empty inline element stood
+# ("达到74.4" / "\u200b" / "万亿元，增长6.7%"): such a line is not there, it neither ends a paragraph nor
+# starts one.
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+# A line that starts with one of these goes on the sentence above it ("细颗粒物（PM" / "2.5" / "）浓度…").
+CONTINUATION_START = "）)]】，,、。；;：:%％”」』"
+ENUMERATOR_RE = re.compile(
+    r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})[、.．](?!\d)|[（(](?:\d{1,2}|[一二三四五六七八九十]{1,3})[）)]"
+)
 
 LONG_LINE = 50  # a line this long that stops mid-sentence was wrapped, whatever the text's width
 TOLERANCE = 2.5  # widths are measured in Han characters; digits and Latin letters count 1/2
@@ -75,37 +84,63 @@ def wrap_width(lines: list[str]) -> float | None:
     return typical if close >= SHARE * len(widths) and wider <= NARROW_SHARE * len(contents) else None
 
 
-def goes_on(line: str, width: float | None, *, next_indented: bool = False) -> bool:
+def invisible(line: str) -> bool:
+    """A line holding nothing but zero-width characters (and spaces): skipped, not a blank line."""
+    return line.strip(_WS) != "" and line.strip(_WS + ZERO_WIDTH) == ""
+
+
+def goes_on(
+    line: str, width: float | None, *, next_indented: bool = False, carried: bool = False, next_line: str = ""
+) -> bool:
     """Whether `line` was cut by the layout and its paragraph goes on below.
 
     At the text's wrap width even a line ending in 。 goes on (the sentence ended at the margin by
-    chance), unless the next line is indented as a new paragraph is.
+    chance), unless the next line is indented as a new paragraph is. `carried`: `line` itself went on
+    the line above it mid-sentence, so a short line that stops mid-sentence is a piece of that
+    sentence (a web page's inline element on a line of its own: "新建" / "高速铁路" / "投产里程…"), not
+    a paragraph's end; so is a line that ends one sentence and stops inside the next ("…稳中向好。国内
+    生产总值达到74.4"). A `next_line` that starts with a closing mark always goes on the sentence.
     """
-    line = line.rstrip(_WS)
-    content = line.lstrip(_WS)
+    line = line.rstrip(_WS + ZERO_WIDTH)
+    content = line.lstrip(_WS + ZERO_WIDTH)
     if not content:
         return False
+    if next_line.lstrip(_WS + ZERO_WIDTH)[:1] in tuple(CONTINUATION_START):
+        return True
     full = width is not None and display_width(line) >= width - TOLERANCE
     if content[-1] in BREAK_AFTER:
         return full and not next_indented
-    return len(content) >= LONG_LINE or (full and not next_indented)
+    # A line that ends one sentence and stops inside the next, or inside brackets or quotes, was
+    # cut, whatever its length.
+    unfinished = (
+        any(mark in SENTENCE_END for mark in content[:-1])
+        or content.count("（") > content.count("）")
+        or content.count("“") > content.count("”")
+    )
+    # Those are weaker signs than a number opening the next line: a list item starts there.
+    weak = (carried or unfinished) and not ENUMERATOR_RE.match(next_line.lstrip(_WS + ZERO_WIDTH))
+    return len(content) >= LONG_LINE or (not next_indented and (full or weak))
 
 
 def unwrap(text: str) -> str:
     """`text` with the layout's line breaks taken out (and the indentation after them)."""
     lines = text.split("\n")
     width = text_wrap_width(text)
-    if width is None and all(len(line) < LONG_LINE for line in lines):
-        return text
     out: list[str] = []
-    previous = ""
+    previous, carried = "", False
     for line in lines:
         body = line.lstrip(_WS)
         if width is not None and PAGE_NUMBER_LINE_RE.match(line):
             continue  # "— 3 —" between two pages: the paragraph goes on over it
-        if out and body and goes_on(previous, width, next_indented=indented(line) or _numbered(body)):
+        if invisible(line):
+            carried = carried or bool(previous.strip(_WS))  # an inline element stood there: mid-paragraph
+            continue
+        starts = indented(line) or _numbered(body)
+        if out and body and goes_on(previous, width, next_indented=starts, carried=carried, next_line=body):
             out[-1] += body
+            carried = True
         else:
             out.append(line)
+            carried = False
         previous = line
     return "\n".join(out)

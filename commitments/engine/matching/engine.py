@@ -261,7 +261,9 @@ def _read(scores: PairScores, row: int, chosen: list[int]):
     return shared, figures, as_ruled, reading, wording
 
 
-LAYOUT_BREAK_RE = re.compile(r"[ \t\u3000\xa0\r]*\n[ \t\u3000\xa0\r]*")
+LAYOUT_BREAK_RE = re.compile(
+    r"[ \t\u3000\xa0\r\u200b\u200c\u200d\u2060\ufeff]*\n[ \t\u3000\xa0\r\u200b\u200c\u200d\u2060\ufeff]*"
+)
 
 
 def _unwrapped(span):

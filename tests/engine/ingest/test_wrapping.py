@@ -125,3 +125,46 @@ def test_page_numbers_between_the_pages_of_a_paragraph_are_dropped(plan):
     result = read_report_bytes("\n".join(pages).encode("utf-8"), filename="计划.txt")
 
     assert result.text == read_report_bytes(plan.encode("utf-8"), filename="计划.txt").text
+
+
+# A web page saved as text keeps a paragraph a line, but an inline element (a figure, a link, a
+# subscript) may land on a line of its own, with an empty one left as a zero-width space.
+WEB_BROKEN = (
+    "——经济运行缓中趋稳、稳中向好。国内生产总值达到74.4\n\u200b\n万亿元，增长6.7%。\n"
+    "——基础设施支撑能力持续提升。新建\n高速铁路\n投产里程超过1900公里。\n"
+    "污染防治得到加强，细颗粒物（PM\n2.5\n）浓度继续下降。\n"
+    "二、2017年工作总体部署\n"
+)
+
+
+def test_inline_elements_on_lines_of_their_own_are_taken_back_into_their_sentence():
+    assert unwrap(WEB_BROKEN).split("\n") == [
+        "——经济运行缓中趋稳、稳中向好。国内生产总值达到74.4万亿元，增长6.7%。",
+        "——基础设施支撑能力持续提升。新建高速铁路投产里程超过1900公里。",
+        "污染防治得到加强，细颗粒物（PM2.5）浓度继续下降。",
+        "二、2017年工作总体部署",
+        "",
+    ]
+
+
+def test_a_paragraph_a_line_report_keeps_its_headings_and_paragraphs():
+    text = "一、2016年工作回顾\n过去一年，经济运行稳中向好。\n（一）稳增长\n新增就业1314万人。\n"
+    assert unwrap(text) == text
+
+
+def test_a_numbered_line_starts_a_list_item_even_after_an_unfinished_one():
+    text = "凡为过往，皆为序章。全县民政事业发展站到了新的起点\n16、全面强化党建。\n（2）兜牢民生底线。"
+    assert unwrap(text) == text
+
+
+def test_the_review_units_of_a_real_web_page_hold_their_figures_whole():
+    from commitments.engine.matching.units import review_units
+
+    for name, year, wanted in (
+        ("sampled/statecouncil_2016_review.txt", 2017, "国内生产总值达到74.4万亿元，增长6.7%"),
+        ("statecouncil_2018_review.txt", 2019, "细颗粒物（PM2.5）浓度继续下降"),
+    ):
+        review = (DEVSET / name).read_text(encoding="utf-8")
+        sections = [s for s in analyse_text(review, year=year).sections if s.kind == "review"]
+        texts = [re.sub(r"\s|\u200b", "", u.text) for u in review_units(review, sections)]
+        assert any(wanted in t for t in texts), name

@@ -17,7 +17,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from commitments.engine.ingest.headings import heading_level, lead_at
-from commitments.engine.ingest.wrapping import goes_on, indented, wrap_width
+from commitments.engine.ingest.wrapping import goes_on, indented, invisible, wrap_width
 
 # "强调以下几点: 一是…": a list that starts inside a paragraph, after a colon.
 INLINE_LIST_RE = re.compile(
@@ -59,14 +59,21 @@ def analyse_layout(text: str, width: float | None = None) -> tuple[list[int], li
     pos = 0
     lines = text.split("\n")
     width = (width if width is not None else wrap_width(lines)) or None
+    carried = False
     for line in lines:
         content = line.strip(_WS)
         start = pos + len(line) - len(line.lstrip(_WS))
         pos += len(line) + 1
+        if invisible(line):  # left by a web page's inline element: the paragraph goes on over it
+            carried = carried or bool(previous_line.strip(_WS))
+            continue
         if not content:
             previous_line = ""  # an empty line ends a paragraph
             continue
-        wrapped = goes_on(previous_line, width, next_indented=indented(line)) and not _starts_heading(text, start)
+        wrapped = goes_on(
+            previous_line, width, next_indented=indented(line), carried=carried, next_line=content
+        ) and not _starts_heading(text, start)
+        carried = wrapped
         if wrapped:
             artifact = PAGE_NUMBER_RE.match(text, start)
             if artifact:
