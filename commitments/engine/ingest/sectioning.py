@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, replace
 
 from commitments.engine.ingest.headings import heading_level
-from commitments.engine.ingest.wrapping import goes_on, indented, text_wrap_width
+from commitments.engine.ingest.wrapping import goes_on, indented, invisible, text_wrap_width
 from commitments.engine.types import SectionSpan
 
 REVIEW_RE = re.compile(
@@ -122,10 +122,15 @@ def _lines(text: str):
 def _candidates(text: str) -> list[HeadingCandidate]:
     found: list[HeadingCandidate] = []
     width = text_wrap_width(text)
-    previous = ""
+    previous, carried = "", False
     for line_start, line in _lines(text):
+        if invisible(line):  # a web page's empty inline element: the paragraph goes on over it
+            carried = carried or bool(previous.strip(_WS))
+            continue
         stripped = line.lstrip(_WS)
-        continued = goes_on(previous, width, next_indented=indented(line))  # a wrapped paragraph going on
+        # a wrapped paragraph going on
+        continued = goes_on(previous, width, next_indented=indented(line), carried=carried, next_line=stripped)
+        carried = continued and bool(stripped)
         previous = line
         if not stripped or _table_row(stripped):
             continue
