@@ -111,8 +111,8 @@ def goes_on(
     if content[-1] in BREAK_AFTER:
         return full and not next_indented
     # A line that ends one sentence and stops inside the next, or inside brackets or quotes, was
-    # cut, whatever its length.
-    unfinished = (
+    # cut, whatever its length; not a table row, whose cells end where they end.
+    unfinished = "\t" not in content and (
         any(mark in SENTENCE_END for mark in content[:-1])
         or content.count("（") > content.count("）")
         or content.count("“") > content.count("”")

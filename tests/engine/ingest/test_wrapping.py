@@ -168,3 +168,8 @@ def test_the_review_units_of_a_real_web_page_hold_their_figures_whole():
         sections = [s for s in analyse_text(review, year=year).sections if s.kind == "review"]
         texts = [re.sub(r"\s|\u200b", "", u.text) for u in review_units(review, sections)]
         assert any(wanted in t for t in texts), name
+
+
+def test_the_rows_of_a_table_saved_as_text_stay_rows():
+    text = "序号\t工作任务\t责任单位\n1\t完成养老院改造。建成食堂\t民政局\n2\t开展专项行动\t民政局\n"
+    assert unwrap(text) == text
