@@ -126,7 +126,7 @@ def unwrap(text: str) -> str:
     """`text` with the layout's line breaks taken out (and the indentation after them)."""
     lines = text.split("\n")
     width = text_wrap_width(text)
-    out: list[str] = []
+    out: list[list[str]] = []  # pieces per paragraph, joined once: += on a long paragraph is quadratic
     previous, carried = "", False
     for line in lines:
         body = line.lstrip(_WS)
@@ -137,10 +137,10 @@ def unwrap(text: str) -> str:
             continue
         starts = indented(line) or _numbered(body)
         if out and body and goes_on(previous, width, next_indented=starts, carried=carried, next_line=body):
-            out[-1] += body
+            out[-1].append(body)
             carried = True
         else:
-            out.append(line)
+            out.append([line])
             carried = False
         previous = line
-    return "\n".join(out)
+    return "\n".join("".join(pieces) for pieces in out)
